@@ -1,0 +1,90 @@
+/**
+ * The JSON document of one run (`keepalive-lab run --json`), format `keepalive-lab/run@1`.
+ * Downstream tools (sweeps, notebooks, calibration) read it; docs/output.md documents it.
+ * Keep it stable: add fields, never change the meaning of one.
+ *
+ * Times are seconds since the start of the run (t = 0), as numbers with microsecond
+ * precision. Sequence numbers are relative, as tcpdump prints them: `seq` relative to the
+ * sender's initial sequence number, `ack` relative to the receiver's.
+ */
+import type { Scenario } from './schema.ts';
+
+export interface PacketRecord {
+  t: number;
+  /** vantage point: the host whose interface saw the packet (later also NAT sides) */
+  at: string;
+  /** tx = leaving that interface, rx = arriving at it */
+  dir: 'tx' | 'rx';
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  /** tcpdump flag string: S, S., ., P., F., FP., R, R. */
+  flags: string;
+  seq: number;
+  ack: number;
+  win: number;
+  len: number;
+  /** what the packet is, when it is something a reader wants pointed out */
+  kind?: 'keepalive' | 'keepalive-ack' | 'retransmission' | 'loss-probe' | 'reset';
+  /** set when the packet was dropped at this vantage point (firewall rule, cut, loss) */
+  dropped?: string;
+}
+
+export interface CallRecord {
+  /** when the call returned (or, for a call that never returned, when it was made) */
+  t: number;
+  /** when the call was made */
+  start: number;
+  host: string;
+  app: string;
+  call: string;
+  args?: Record<string, unknown>;
+  /** return value (bytes, 0 = EOF, an option value) when the call succeeded */
+  result?: number | string | boolean;
+  /** errno name when the call failed: ETIMEDOUT, ECONNRESET, EPIPE, ... */
+  errno?: string;
+  /** true when the run ended with the call still blocked */
+  pending?: boolean;
+}
+
+export interface EventRecord {
+  t: number;
+  host?: string;
+  /** state: TCP state change; fault: an injected fault; keepalive: machine transition; error: socket error raised */
+  kind: 'state' | 'fault' | 'keepalive' | 'error' | 'timer' | 'note';
+  detail: string;
+}
+
+export interface DetectionRecord {
+  host: string;
+  app: string;
+  errno: string;
+  /** virtual time the application learned of the failure */
+  t: number;
+  /** seconds after the first fault, when there was one */
+  afterFault?: number;
+}
+
+export interface Summary {
+  /** first fault time, if any */
+  faultAt?: number;
+  detections: DetectionRecord[];
+  /** per host: keepalive probes sent and replies to probes sent */
+  keepalive: Record<string, { probes: number; replies: number; bytes: number }>;
+  packets: number;
+  endedAt: number;
+  verdict: string;
+}
+
+export interface RunJson {
+  format: 'keepalive-lab/run@1';
+  tool: string;
+  scenario: Scenario;
+  seed: number;
+  hosts: Record<string, { ip: string; os: string; hz: number; timer: 'linux' | 'exact'; jiffyPhaseUs: number }>;
+  packets: PacketRecord[];
+  calls: CallRecord[];
+  events: EventRecord[];
+  summary: Summary;
+}

@@ -1,0 +1,173 @@
+/**
+ * The scenario format: one experiment, completely described (hosts, path, applications,
+ * faults, seed, horizon). YAML or JSON on disk; validated with zod, which also produces
+ * the published JSON Schema (`keepalive-lab schema`).
+ *
+ * Durations are human strings (`7200s`, `1.5ms`, `2h`) or plain numbers of seconds; after
+ * parsing they are integer microseconds. Socket-option values keep the units of the real
+ * API (seconds for TCP_KEEPIDLE/TCP_KEEPINTVL, ms for TCP_USER_TIMEOUT) and are range-checked
+ * by the host's OS profile, not here, so the same error text appears for a scenario file and
+ * for a setsockopt() call (`EINVAL`).
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.ts';
+
+/** A duration: number of seconds, or a string with units. Parsed to integer µs. */
+export const duration = z
+  .union([z.number().nonnegative(), z.string()])
+  .transform((v, ctx) => {
+    const us = parseDuration(v);
+    if (us === null) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a duration (e.g. 75, "75s", "1.5ms", "2h")` });
+      return z.NEVER;
+    }
+    return us;
+  })
+  .meta({ description: 'Seconds as a number, or a string with units: us, ms, s, min/m, h, d (e.g. "7200s", "1.5ms", "2h")' });
+
+const hostName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a host name: letters, digits, _ and -, starting with a letter');
+
+/** Linux sysctls under net.ipv4 that the simulator models (ranges: linux-keepalive.md §2). */
+export const linuxSysctls = z
+  .object({
+    tcp_keepalive_time: z.number().int().min(1).max(2_147_483).optional().meta({ description: 'seconds, default 7200' }),
+    tcp_keepalive_intvl: z.number().int().min(1).max(2_147_483).optional().meta({ description: 'seconds, default 75' }),
+    tcp_keepalive_probes: z.number().int().min(0).max(255).optional().meta({ description: 'count, default 9' }),
+    tcp_retries2: z.number().int().min(0).max(255).optional().meta({ description: 'default 15 (≈924.6 s)' }),
+    tcp_syn_retries: z.number().int().min(1).max(127).optional().meta({ description: 'default 6' }),
+    tcp_synack_retries: z.number().int().min(0).max(255).optional().meta({ description: 'default 5' }),
+    tcp_fin_timeout: z.number().int().min(1).max(2_147_483).optional().meta({ description: 'seconds, default 60' }),
+    tcp_syn_linear_timeouts: z.number().int().min(0).max(127).optional().meta({ description: 'Linux 6.5+: default 4; 0 = classic exponential SYN backoff' }),
+  })
+  .strict();
+
+/** Socket options a host's applications apply to every socket they create, before connect/listen. */
+export const socketOptions = z
+  .object({
+    SO_KEEPALIVE: z.union([z.boolean(), z.number().int()]).optional(),
+    TCP_KEEPIDLE: z.number().int().optional().meta({ description: 'seconds, Linux 1..32767' }),
+    TCP_KEEPINTVL: z.number().int().optional().meta({ description: 'seconds, Linux 1..32767' }),
+    TCP_KEEPCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
+    TCP_USER_TIMEOUT: z.number().int().optional().meta({ description: 'milliseconds, >= 0, 0 = off' }),
+    TCP_SYNCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
+  })
+  .strict();
+
+export const hostSchema = z
+  .object({
+    ip: z.ipv4().optional(),
+    os: z.literal('linux').default('linux').meta({ description: 'OS profile (linux; others arrive with the OS-profile issue)' }),
+    hz: z.number().int().min(100).max(1000).default(250).meta({ description: 'CONFIG_HZ of a Linux host: 100, 250, 300 or 1000' }),
+    timer: z.enum(['linux', 'exact']).default('linux').meta({ description: 'linux = jiffies + timer-wheel rounding; exact = textbook times' }),
+    jiffyPhase: duration.optional().meta({ description: 'boot phase of the jiffy clock; default drawn from the seed' }),
+    sysctl: linuxSysctls.default({}),
+    socket: socketOptions.default({}),
+  })
+  .strict();
+
+export const lossSchema = z.union([
+  z.number().min(0).max(1).meta({ description: 'Bernoulli loss probability per packet' }),
+  z.object({ model: z.literal('bernoulli'), p: z.number().min(0).max(1) }).strict(),
+  z
+    .object({
+      model: z.literal('gilbert-elliott'),
+      p: z.number().min(0).max(1).meta({ description: 'P(good -> bad) per packet' }),
+      r: z.number().min(0).max(1).meta({ description: 'P(bad -> good) per packet' }),
+      lossGood: z.number().min(0).max(1).default(0),
+      lossBad: z.number().min(0).max(1).default(1),
+    })
+    .strict(),
+]);
+
+export const pathSchema = z
+  .object({
+    between: z.tuple([hostName, hostName]).optional().meta({ description: 'the two hosts; default: the first two hosts' }),
+    latency: duration.default(0.0005).meta({ description: 'one-way latency, default 0.5ms' }),
+    loss: lossSchema.default(0),
+    middleboxes: z.array(z.object({ type: z.string() }).loose()).default([]).meta({
+      description: 'middleboxes in the path, in order from the first host (NAT/proxy: see their issue); none yet',
+    }),
+  })
+  .strict();
+
+const stepBase = { at: duration.optional().meta({ description: 'not before this virtual time' }) };
+
+export const stepSchema = z.discriminatedUnion('call', [
+  z.object({ ...stepBase, call: z.literal('listen'), port: z.number().int().min(1).max(65535), backlog: z.number().int().min(0).default(128) }).strict(),
+  z.object({ ...stepBase, call: z.literal('accept') }).strict(),
+  z.object({ ...stepBase, call: z.literal('connect'), to: hostName, port: z.number().int().min(1).max(65535) }).strict(),
+  z.object({ ...stepBase, call: z.literal('setsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT']), value: z.union([z.number().int(), z.boolean()]) }).strict(),
+  z.object({ ...stepBase, call: z.literal('getsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_ERROR']) }).strict(),
+  z.object({
+    ...stepBase,
+    call: z.literal('send'),
+    bytes: z.number().int().min(1).default(1),
+    every: duration.optional().meta({ description: 'repeat the send with this period (the app keeps sending until an error or `count`)' }),
+    count: z.number().int().min(1).optional(),
+  }).strict(),
+  z.object({ ...stepBase, call: z.literal('recv'), loop: z.boolean().default(false).meta({ description: 'keep calling recv() until EOF or an error' }) }).strict(),
+  z.object({ ...stepBase, call: z.literal('select') }).strict(),
+  z.object({ ...stepBase, call: z.literal('sleep'), for: duration }).strict(),
+  z.object({ ...stepBase, call: z.literal('shutdown'), how: z.enum(['SHUT_RD', 'SHUT_WR', 'SHUT_RDWR']).default('SHUT_WR') }).strict(),
+  z.object({ ...stepBase, call: z.literal('close') }).strict(),
+]);
+
+export const appSchema = z
+  .object({
+    host: hostName,
+    name: z.string().optional(),
+    onError: z.enum(['stop', 'continue']).default('stop').meta({ description: 'stop = the program exits at the first failed call (as an uncaught exception would)' }),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export const faultSchema = z.discriminatedUnion('type', [
+  z.object({ at: duration, type: z.literal('cut'), direction: z.string().optional().meta({ description: '"both" (default) or "a->b"' }) }).strict(),
+  z.object({ at: duration, type: z.literal('restore'), direction: z.string().optional() }).strict(),
+  z.object({
+    at: duration,
+    type: z.literal('firewall'),
+    host: hostName,
+    chain: z.enum(['INPUT', 'OUTPUT']),
+    dport: z.number().int().min(1).max(65535).optional(),
+    sport: z.number().int().min(1).max(65535).optional(),
+    action: z.enum(['add', 'delete']).default('add'),
+  }).strict(),
+  z.object({ at: duration, type: z.literal('crash'), host: hostName }).strict(),
+  z.object({ at: duration, type: z.literal('reboot'), host: hostName, downtime: duration.default(0) }).strict(),
+  z.object({
+    at: duration,
+    type: z.literal('icmp-unreachable'),
+    to: hostName.meta({ description: 'the host the path can no longer reach; packets towards it are answered with ICMP' }),
+    code: z.enum(['host', 'net', 'port']).default('host'),
+    until: duration.optional(),
+  }).strict(),
+]);
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().default('scenario'),
+    description: z.string().default(''),
+    article: z.string().optional().meta({ description: 'the seed article this reproduces, and what it reported' }),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    until: duration.optional().meta({ description: 'horizon; default: when every app has finished, capped at 30 days' }),
+    vantage: z.array(hostName).optional().meta({ description: 'interfaces whose packets the human trace shows; default: the first host' }),
+    hosts: z.record(hostName, hostSchema).refine((h) => Object.keys(h).length >= 2, 'at least two hosts'),
+    path: pathSchema.default({ latency: 500, loss: 0, middleboxes: [] }),
+    apps: z.array(appSchema).default([]),
+    faults: z.array(faultSchema).default([]),
+    expect: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'documented outcome, checked by the test suite (e.g. { "server.recv": "ETIMEDOUT" })' }),
+  })
+  .strict();
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type HostSpec = z.output<typeof hostSchema>;
+export type AppSpec = z.output<typeof appSchema>;
+export type StepSpec = z.output<typeof stepSchema>;
+export type FaultSpec = z.output<typeof faultSchema>;
+export type PathSpec = z.output<typeof pathSchema>;
+export type SocketOptionsSpec = z.output<typeof socketOptions>;
