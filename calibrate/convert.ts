@@ -1,0 +1,228 @@
+/**
+ * Capture + application logs of a real-kernel run -> the run JSON contract (RunJson,
+ * src/scenarios/result.ts), so a kernel run and a simulator run can be diffed field by field.
+ *
+ * Times are seconds relative to the moment the client's connect() returned (the first
+ * successful connect of the run); `timeBase.scenarioOffset` says where that moment lies in
+ * scenario time, so a reader can re-align to scenario time if needed.
+ */
+import type { CallRecord, DetectionRecord, EventRecord, PacketRecord, RunJson } from '../src/scenarios/result.ts';
+import type { FaultSpec, Scenario } from '../src/scenarios/schema.ts';
+import type { AppLogLine } from './apps.ts';
+import { flagString, TH, type RawTcp } from './pcap.ts';
+
+/** Where t = 0 of a kernel run lies. */
+export interface TimeBase {
+  origin: 'connect-return' | 'scenario-start';
+  /** seconds of scenario time at t = 0 */
+  scenarioOffset: number;
+}
+
+/** RunJson plus what only a real-kernel run knows. */
+export interface KernelRunJson extends RunJson {
+  kernel: { release: string; hz: number; python?: string };
+  timeBase: TimeBase;
+}
+
+export interface AppResult {
+  name: string;
+  host: string;
+  log: AppLogLine[];
+  killedByFault: boolean;
+}
+
+export interface FaultResult {
+  fault: FaultSpec;
+  startUs: number;
+  endUs: number;
+  detail: string;
+}
+
+/** Everything a kernel run collected, in absolute µs since the epoch. */
+export interface KernelRunData {
+  scenario: Scenario;
+  t0Us: number;
+  endUs: number;
+  hostIps: Record<string, string>;
+  kernel: { release: string; hz: number; python?: string };
+  /** packets per vantage host (the host whose interface tcpdump listened on) */
+  packets: Record<string, RawTcp[]>;
+  apps: AppResult[];
+  faults: FaultResult[];
+  notes: string[];
+}
+
+const U32 = 2 ** 32;
+const flowKey = (p: RawTcp): string => `${p.srcIp}:${p.sport}>${p.dstIp}:${p.dport}`;
+const reverseKey = (p: RawTcp): string => `${p.dstIp}:${p.dport}>${p.srcIp}:${p.sport}`;
+
+/**
+ * Initial sequence number of every flow direction, as tcpdump's relative numbering uses it:
+ * the SYN's seq when any vantage saw the SYN, else the earliest seq seen.
+ */
+export function initialSeqs(all: RawTcp[]): Map<string, number> {
+  const isn = new Map<string, number>();
+  const sorted = [...all].sort((a, b) => a.tsUs - b.tsUs);
+  for (const p of sorted) if (p.flags & TH.SYN && !isn.has(flowKey(p))) isn.set(flowKey(p), p.seq);
+  for (const p of sorted) if (!isn.has(flowKey(p))) isn.set(flowKey(p), p.seq);
+  return isn;
+}
+
+/** Convert one vantage point's capture; `rel` maps absolute µs to run seconds. */
+export function toPacketRecords(
+  vantage: string,
+  raw: RawTcp[],
+  isn: Map<string, number>,
+  ipToHost: (ip: string) => string,
+  rel: (us: number) => number,
+): PacketRecord[] {
+  return raw.map((p) => {
+    const src = ipToHost(p.srcIp);
+    const rec: PacketRecord = {
+      t: rel(p.tsUs),
+      at: vantage,
+      dir: src === vantage ? 'tx' : 'rx',
+      src,
+      dst: ipToHost(p.dstIp),
+      sport: p.sport,
+      dport: p.dport,
+      flags: flagString(p.flags),
+      seq: (p.seq - (isn.get(flowKey(p)) ?? p.seq) + U32) % U32,
+      ack: p.flags & TH.ACK ? (p.ack - (isn.get(reverseKey(p)) ?? p.ack) + U32) % U32 : 0,
+      win: p.win,
+      len: p.len,
+    };
+    return rec;
+  });
+}
+
+/**
+ * Mark packets the way Wireshark's TCP analysis does: a keepalive is a segment of 0 or 1 byte
+ * whose seq is one below the next expected seq in its direction, with no SYN/FIN/RST; the
+ * keepalive-ack is the first pure ACK the other side sends after it. One refinement: the seq
+ * must also be one below what the peer has acknowledged (Linux probes carry SND.UNA − 1,
+ * tcp_xmit_probe_skb), so a retransmitted 1-byte write (seq = SND.UNA) is not a probe.
+ * Works on one vantage point's packets in capture order; relative seq/ack must be set.
+ */
+export function classify(packets: PacketRecord[]): void {
+  const next = new Map<string, number>();
+  const acked = new Map<string, number>();
+  const pendingProbe = new Map<string, boolean>();
+  for (const p of packets) {
+    const dirKey = `${p.src}:${p.sport}>${p.dst}:${p.dport}`;
+    const revKey = `${p.dst}:${p.dport}>${p.src}:${p.sport}`;
+    const kind = kindOf(p, next.get(dirKey), acked.get(dirKey), pendingProbe.get(revKey) === true);
+    if (kind !== undefined) p.kind = kind;
+    pendingProbe.set(revKey, false);
+    pendingProbe.set(dirKey, p.kind === 'keepalive');
+    if (p.flags.includes('R')) continue;
+    const end = p.seq + p.len + (p.flags.includes('S') ? 1 : 0) + (p.flags.includes('F') ? 1 : 0);
+    next.set(dirKey, Math.max(next.get(dirKey) ?? 0, end));
+    if (p.flags.includes('.')) acked.set(revKey, Math.max(acked.get(revKey) ?? 0, p.ack));
+  }
+}
+
+function kindOf(p: PacketRecord, expected: number | undefined, una: number | undefined, answersProbe: boolean): PacketRecord['kind'] {
+  const syn = p.flags.includes('S');
+  const fin = p.flags.includes('F');
+  if (p.flags.includes('R')) return 'reset';
+  if (expected === undefined) return undefined;
+  const probeShape = !syn && !fin && p.len <= 1 && p.seq === expected - 1;
+  if (probeShape && (una === undefined || p.seq === una - 1)) return 'keepalive';
+  if ((p.len > 0 || syn || fin) && p.seq < expected) return 'retransmission';
+  if (p.flags === '.' && p.len === 0 && answersProbe) return 'keepalive-ack';
+  return undefined;
+}
+
+/** App log lines -> call records. A start with no end is a call still blocked at the horizon. */
+export function toCallRecords(app: AppResult, rel: (us: number) => number): CallRecord[] {
+  const out: CallRecord[] = [];
+  let open: AppLogLine | null = null;
+  const sec = (x: number | undefined): number => rel(Math.round((x ?? 0) * 1e6));
+  const base = (l: AppLogLine): CallRecord => ({ t: 0, start: 0, host: app.host, app: app.name, call: l.call ?? '?', ...(l.args ? { args: l.args } : {}) });
+  for (const l of app.log) {
+    if (l.ev === 'start') open = l;
+    if (l.ev !== 'end') continue;
+    open = null;
+    const rec: CallRecord = { ...base(l), t: sec(l.t), start: sec(l.start) };
+    if (l.errno !== undefined) rec.errno = l.errno;
+    else if (l.result !== undefined) rec.result = l.result;
+    out.push(rec);
+  }
+  if (open) out.push({ ...base(open), t: sec(open.t), start: sec(open.t), pending: true });
+  return out;
+}
+
+/** Absolute µs of the first successful connect() return, if any. */
+export function connectReturnUs(apps: AppResult[]): number | undefined {
+  const ends = apps.flatMap((a) => a.log).filter((l) => l.ev === 'end' && l.call === 'connect' && l.errno === undefined);
+  const times = ends.map((l) => Math.round((l.t ?? 0) * 1e6));
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/** Build the full run JSON of a kernel run. */
+export function toRunJson(d: KernelRunData): KernelRunJson {
+  const anchorUs = connectReturnUs(d.apps) ?? d.t0Us;
+  const rel = (us: number): number => Math.round(us - anchorUs) / 1e6;
+  const byIp = new Map(Object.entries(d.hostIps).map(([h, ip]) => [ip, h]));
+  const ipToHost = (ip: string): string => byIp.get(ip) ?? ip;
+  const isn = initialSeqs(Object.values(d.packets).flat());
+  const packets: PacketRecord[] = [];
+  for (const [vantage, raw] of Object.entries(d.packets)) {
+    const recs = toPacketRecords(vantage, raw, isn, ipToHost, rel);
+    classify(recs);
+    packets.push(...recs);
+  }
+  packets.sort((a, b) => a.t - b.t);
+  const calls = d.apps.flatMap((a) => toCallRecords(a, rel)).sort((a, b) => a.t - b.t);
+  const events = buildEvents(d, rel);
+  const hosts = Object.fromEntries(
+    Object.entries(d.hostIps).map(([h, ip]) => [h, { ip, os: 'linux', hz: d.kernel.hz, timer: 'linux' as const, jiffyPhaseUs: 0 }]),
+  );
+  return {
+    format: 'keepalive-lab/run@1',
+    tool: 'keepalive-lab calibrate (real kernel)',
+    scenario: d.scenario,
+    seed: d.scenario.seed,
+    hosts,
+    packets,
+    calls,
+    events,
+    summary: buildSummary(d, packets, calls, rel),
+    kernel: d.kernel,
+    timeBase: { origin: anchorUs === d.t0Us ? 'scenario-start' : 'connect-return', scenarioOffset: (anchorUs - d.t0Us) / 1e6 },
+  };
+}
+
+function buildEvents(d: KernelRunData, rel: (us: number) => number): EventRecord[] {
+  const events: EventRecord[] = d.notes.map((n) => ({ t: rel(d.t0Us), kind: 'note' as const, detail: n }));
+  for (const f of d.faults) {
+    const ms = ((f.endUs - f.startUs) / 1000).toFixed(1);
+    const host = 'host' in f.fault ? f.fault.host : undefined;
+    events.push({ t: rel(f.startUs), kind: 'fault', ...(host ? { host } : {}), detail: `${f.detail} (scheduled ${f.fault.at / 1e6} s, took ${ms} ms)` });
+  }
+  for (const a of d.apps) if (a.killedByFault) events.push({ t: rel(d.endUs), host: a.host, kind: 'note', detail: `${a.name} was killed by a crash/reboot` });
+  return events.sort((a, b) => a.t - b.t);
+}
+
+function buildSummary(d: KernelRunData, packets: PacketRecord[], calls: CallRecord[], rel: (us: number) => number): RunJson['summary'] {
+  const faultStart = d.faults.length > 0 ? Math.min(...d.faults.map((f) => f.startUs)) : undefined;
+  const faultAt = faultStart === undefined ? undefined : rel(faultStart);
+  const detections: DetectionRecord[] = [];
+  const seen = new Set<string>();
+  for (const c of calls) {
+    if (c.errno === undefined || seen.has(`${c.host}/${c.app}`)) continue;
+    seen.add(`${c.host}/${c.app}`);
+    const det: DetectionRecord = { host: c.host, app: c.app, errno: c.errno, t: c.t };
+    if (faultAt !== undefined) det.afterFault = Math.round((c.t - faultAt) * 1e6) / 1e6;
+    detections.push(det);
+  }
+  const keepalive: RunJson['summary']['keepalive'] = {};
+  for (const h of Object.keys(d.hostIps)) {
+    const tx = packets.filter((p) => p.at === h && p.dir === 'tx');
+    const probes = tx.filter((p) => p.kind === 'keepalive');
+    keepalive[h] = { probes: probes.length, replies: tx.filter((p) => p.kind === 'keepalive-ack').length, bytes: probes.reduce((s, p) => s + p.len, 0) };
+  }
+  const verdict = detections.length === 0 ? 'no application saw an error' : detections.map((x) => `${x.host}: ${x.errno} at ${x.t.toFixed(3)} s`).join('; ');
+  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, keepalive, packets: packets.length, endedAt: rel(d.endUs), verdict };
+}

@@ -1,0 +1,86 @@
+/**
+ * The discrete-event simulator: virtual time, one event queue, the root random stream
+ * and the trace. Nothing here knows about TCP. A `Sim` owns all of its state, so many
+ * can run in one process (sweeps, property tests).
+ */
+import { EventQueue, type EventEntry } from './queue.ts';
+import { Rng } from './rng.ts';
+import type { Micros } from './time.ts';
+import { Trace } from './trace.ts';
+
+export type Handle = EventEntry;
+
+export interface SimOptions {
+  seed?: number | string;
+  /** false: keep no trace records (listeners still run) */
+  record?: boolean;
+}
+
+export class Sim {
+  now: Micros = 0;
+  readonly rng: Rng;
+  readonly trace: Trace;
+  private readonly queue = new EventQueue();
+  private stopped = false;
+  /** events executed so far */
+  steps = 0;
+
+  constructor(opts: SimOptions = {}) {
+    this.rng = Rng.root(opts.seed ?? 1);
+    this.trace = new Trace(opts.record ?? true);
+  }
+
+  /** Run `fn` at absolute time `t` (never in the past). */
+  at(t: Micros, fn: () => void): Handle {
+    if (!Number.isInteger(t)) throw new RangeError(`event time must be integer µs, got ${t}`);
+    return this.queue.push(t < this.now ? this.now : t, fn);
+  }
+
+  /** Run `fn` after `delay` µs. */
+  after(delay: Micros, fn: () => void): Handle {
+    return this.at(this.now + Math.max(0, Math.round(delay)), fn);
+  }
+
+  cancel(h: Handle | null | undefined): void {
+    if (h) this.queue.cancel(h);
+  }
+
+  /** Live events waiting. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Time of the next event, if any. */
+  peek(): Micros | undefined {
+    return this.queue.peekTime();
+  }
+
+  /** Stop `run` after the current event. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Execute one event; false when the queue is empty. */
+  step(): boolean {
+    const e = this.queue.pop();
+    if (!e) return false;
+    this.now = e.time;
+    const fn = e.fn as () => void;
+    e.fn = null;
+    this.steps++;
+    fn();
+    return true;
+  }
+
+  /** Run until the queue is empty, `until` is reached (now = until), or `stop()`. */
+  run(opts: { until?: Micros } = {}): void {
+    const until = opts.until ?? Number.POSITIVE_INFINITY;
+    this.stopped = false;
+    while (!this.stopped) {
+      const t = this.queue.peekTime();
+      if (t === undefined || t > until) break;
+      this.step();
+    }
+    if (!this.stopped && Number.isFinite(until) && this.now < until) this.now = until;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The typed, ordered trace of a run: every packet at each vantage point, every socket
+ * call and its result, TCP state changes, timer firings, keepalive-machine transitions,
+ * faults. Records are appended in event order (qlog-like, style.md rule 11); reports,
+ * golden tests and the JSON output are all views of this one list.
+ */
+import type { Micros } from './time.ts';
+import type { Packet } from '../wire/segment.ts';
+
+export interface PacketEvent {
+  kind: 'packet';
+  t: Micros;
+  /** vantage point: a host interface, or a middlebox side */
+  at: string;
+  dir: 'tx' | 'rx';
+  pkt: Packet;
+  /** why the packet went no further at this vantage point */
+  dropped?: string;
+}
+
+export interface CallEvent {
+  kind: 'call';
+  t: Micros;
+  /** when the call was made (equal to t for calls that return at once) */
+  start: Micros;
+  host: string;
+  app: string;
+  call: string;
+  args?: Record<string, unknown>;
+  result?: number | string | boolean;
+  errno?: string;
+  /** a blocking call that has been entered but has not returned yet */
+  blocked?: boolean;
+}
+
+export interface StateEvent {
+  kind: 'state';
+  t: Micros;
+  host: string;
+  conn: string;
+  from: string;
+  to: string;
+}
+
+export interface TimerEvent {
+  kind: 'timer';
+  t: Micros;
+  host: string;
+  conn: string;
+  timer: 'keepalive' | 'rto' | 'loss-probe' | 'syn' | 'time-wait' | 'fin-wait-2';
+  detail?: string;
+}
+
+export interface MachineEvent {
+  kind: 'machine';
+  t: Micros;
+  host: string;
+  conn: string;
+  from: string;
+  to: string;
+}
+
+export interface FaultEvent {
+  kind: 'fault';
+  t: Micros;
+  detail: string;
+  host?: string;
+}
+
+export interface ErrorEvent {
+  kind: 'error';
+  t: Micros;
+  host: string;
+  conn: string;
+  errno: string;
+  detail: string;
+}
+
+export type TraceEvent = PacketEvent | CallEvent | StateEvent | TimerEvent | MachineEvent | FaultEvent | ErrorEvent;
+export type TraceKind = TraceEvent['kind'];
+
+/** An append-only log. `record: false` keeps only listeners (benchmarks, sweeps). */
+export class Trace {
+  readonly events: TraceEvent[] = [];
+  private readonly listeners: ((e: TraceEvent) => void)[] = [];
+
+  constructor(private readonly record = true) {}
+
+  emit(e: TraceEvent): void {
+    if (this.record) this.events.push(e);
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Whether anything will look at an emitted event (lets hot paths skip building it). */
+  get active(): boolean {
+    return this.record || this.listeners.length > 0;
+  }
+
+  subscribe(fn: (e: TraceEvent) => void): () => void {
+    this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * xstate's `clock` option backed by the simulator's queue (peers-and-tooling.md §3.1):
+ * every `after` timer of every actor becomes an ordinary DES event, ordered by
+ * (time, insertion sequence) like everything else. xstate's own SimulatedClock is not
+ * used: it sorts with an inconsistent tie comparator and sets `now` wrongly inside
+ * callbacks.
+ */
+import type { ActorOptions, AnyActorLogic } from 'xstate';
+import type { Handle, Sim } from './sim.ts';
+
+export type XstateClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+
+export function simClock(sim: Sim): XstateClock {
+  return {
+    // xstate passes milliseconds; delays computed by our machines are exact µs / 1000.
+    setTimeout: (fn: (...args: unknown[]) => void, ms: number): Handle => sim.after(Math.round(ms * 1000), () => fn()),
+    clearTimeout: (h: unknown): void => sim.cancel(h as Handle),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The network: hosts joined by paths. A path is a chain of hops from one host to the
+ * other; today a hop is a link direction (latency, seeded loss, up/down), and NATs and
+ * proxies will be hops too (they take a packet and pass on zero or more). Faults act on
+ * paths: cut and restore (either or both directions), ICMP unreachable answers.
+ */
+import type { Sim } from '../engine/sim.ts';
+import type { Micros } from '../engine/time.ts';
+import type { IcmpPacket, Packet } from '../wire/segment.ts';
+import type { Host, Wire } from './host.ts';
+import { lossModel, type LossModel, type LossSpec } from './loss.ts';
+
+/** One direction of a path. */
+export class LinkDir {
+  up = true;
+  /** when set, packets towards the far host are answered with ICMP unreachable */
+  unreachable: IcmpPacket['code'] | null = null;
+  sent = 0;
+  lost = 0;
+  private readonly loss: LossModel;
+
+  constructor(
+    readonly from: Host,
+    readonly to: Host,
+    public latency: Micros,
+    loss: LossSpec,
+    sim: Sim,
+  ) {
+    this.loss = lossModel(loss, sim.rng.fork(`loss:${from.name}->${to.name}`));
+  }
+
+  /** Carry a packet: it arrives after `latency`, or vanishes. Returns whether it will arrive. */
+  carry(sim: Sim, pkt: Packet): boolean {
+    this.sent++;
+    if (!this.up) return false;
+    if (this.loss.drop()) {
+      this.lost++;
+      return false;
+    }
+    const to = this.to;
+    sim.after(this.latency, () => to.receive(pkt));
+    return true;
+  }
+}
+
+export interface PathOptions {
+  latency: Micros;
+  loss: LossSpec;
+  /** address the path's router uses for ICMP errors */
+  routerIp?: string;
+}
+
+export class Path {
+  readonly ab: LinkDir;
+  readonly ba: LinkDir;
+  readonly routerIp: string;
+
+  constructor(sim: Sim, readonly a: Host, readonly b: Host, opts: PathOptions) {
+    this.ab = new LinkDir(a, b, opts.latency, opts.loss, sim);
+    this.ba = new LinkDir(b, a, opts.latency, opts.loss, sim);
+    this.routerIp = opts.routerIp ?? '10.0.0.254';
+  }
+
+  dir(from: Host): LinkDir {
+    return from === this.a ? this.ab : this.ba;
+  }
+
+  /** Directions named like `client->server`, `both`, or undefined (both). */
+  dirs(spec?: string): LinkDir[] {
+    if (!spec || spec === 'both') return [this.ab, this.ba];
+    const [f, t] = spec.split('->').map((x) => x.trim());
+    return [this.ab, this.ba].filter((d) => d.from.name === f && d.to.name === t);
+  }
+}
+
+export class Network implements Wire {
+  readonly hosts = new Map<string, Host>();
+  private readonly byIp = new Map<string, Host>();
+  readonly paths: Path[] = [];
+
+  constructor(readonly sim: Sim) {}
+
+  addHost(h: Host): Host {
+    if (this.hosts.has(h.name)) throw new Error(`duplicate host name ${h.name}`);
+    if (this.byIp.has(h.ip)) throw new Error(`duplicate address ${h.ip}`);
+    this.hosts.set(h.name, h);
+    this.byIp.set(h.ip, h);
+    h.attach(this);
+    return h;
+  }
+
+  connect(a: Host, b: Host, opts: PathOptions): Path {
+    const p = new Path(this.sim, a, b, opts);
+    this.paths.push(p);
+    return p;
+  }
+
+  pathBetween(a: Host, b: Host): Path | undefined {
+    return this.paths.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a));
+  }
+
+  nameOf(ip: string): string {
+    return this.byIp.get(ip)?.name ?? ip;
+  }
+
+  resolve(name: string): string | undefined {
+    return this.hosts.get(name)?.ip ?? (this.byIp.has(name) ? name : undefined);
+  }
+
+  send(from: Host, pkt: Packet): void {
+    const to = this.byIp.get(pkt.dst);
+    const path = to ? this.pathBetween(from, to) : undefined;
+    if (!to || !path) return; // no route: silently lost
+    const dir = path.dir(from);
+    if (dir.unreachable && pkt.proto === 'tcp') {
+      // the router answers for the far side (RFC 792 destination unreachable)
+      const icmp: IcmpPacket = { proto: 'icmp', src: path.routerIp, dst: pkt.src, code: dir.unreachable, quoted: pkt };
+      this.sim.after(dir.latency, () => from.receive(icmp));
+      return;
+    }
+    dir.carry(this.sim, pkt);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * How connections end: orderly close (FIN, FIN_WAIT_2 and TIME_WAIT timers), aborts
+ * (tcp_done with an error for the application), and incoming resets (tcp_reset).
+ */
+import type { Conn } from './conn.ts';
+import type { Errno } from './errno.ts';
+import { pushData, sendActiveReset } from './output.ts';
+import { stopRtx } from './rtx.ts';
+
+/**
+ * tcp_done() (after tcp_write_err / tcp_reset): CLOSED, every timer stopped, both
+ * directions shut, the application woken; `errno` becomes the pending socket error.
+ */
+export function tcpDone(c: Conn, errno: Errno | null, why: string): void {
+  if (c.done) return;
+  c.done = true;
+  if (errno) c.skErr = errno;
+  stopRtx(c);
+  c.sim.cancel(c.timeWaitTimer);
+  c.sim.cancel(c.finWait2Timer);
+  c.ka?.send({ type: 'DISABLE' });
+  c.ka?.stop();
+  c.ka = null;
+  c.setState('CLOSED');
+  c.rdShut = true;
+  c.wrShut = true;
+  if (errno && c.sim.trace.active) c.sim.trace.emit({ kind: 'error', t: c.sim.now, host: c.stack.name, conn: c.name, errno, detail: why });
+  c.stack.removeConn(c);
+  c.wake();
+}
+
+/** The host lost power: stop every timer, wake nobody (its applications died with it). */
+export function forget(c: Conn): void {
+  c.done = true;
+  c.orphan = true;
+  stopRtx(c);
+  c.sim.cancel(c.timeWaitTimer);
+  c.sim.cancel(c.finWait2Timer);
+  c.ka?.stop();
+  c.ka = null;
+  c.dropWaiters();
+}
+
+/** tcp_reset(): an acceptable RST arrived. ECONNREFUSED in SYN_SENT, EPIPE in CLOSE_WAIT, else ECONNRESET. */
+export function tcpReset(c: Conn): void {
+  const errno: Errno | null =
+    c.state === 'SYN_SENT' ? 'ECONNREFUSED' : c.state === 'CLOSE_WAIT' ? 'EPIPE' : c.orphan || c.state === 'TIME_WAIT' ? null : 'ECONNRESET';
+  tcpDone(c, errno, 'connection reset by peer');
+}
+
+/** Abort on keepalive death: RST|ACK first, then the error (tcp_keepalive_timer step 7a). */
+export function keepaliveAbort(c: Conn): void {
+  sendActiveReset(c);
+  tcpDone(c, c.skErrSoft ?? 'ETIMEDOUT', 'keepalive timeout');
+}
+
+/** Queue a FIN after the data (shutdown(SHUT_WR) / close()) and move to the next state. */
+export function queueFin(c: Conn): void {
+  if (c.finQueued) return;
+  c.finQueued = true;
+  c.wrShut = true;
+  if (c.state === 'ESTABLISHED') c.setState('FIN_WAIT_1');
+  else if (c.state === 'CLOSE_WAIT') c.setState('LAST_ACK');
+  pushData(c);
+}
+
+/** Our FIN was acknowledged. */
+export function finAcked(c: Conn): void {
+  if (c.state === 'FIN_WAIT_1') {
+    c.setState('FIN_WAIT_2');
+    if (c.orphan) armFinWait2(c);
+  } else if (c.state === 'CLOSING') {
+    enterTimeWait(c);
+  } else if (c.state === 'LAST_ACK') {
+    tcpDone(c, null, 'closed');
+  }
+}
+
+/** An orphaned FIN_WAIT_2 lasts tcp_fin_timeout, then the connection is forgotten (tcp_keepalive_timer step 3). */
+export function armFinWait2(c: Conn): void {
+  c.sim.cancel(c.finWait2Timer);
+  c.finWait2Timer = c.sim.after(c.stack.sysctl.tcp_fin_timeout * 1_000_000, () => {
+    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'fin-wait-2' });
+    tcpDone(c, null, 'FIN_WAIT_2 timeout');
+  });
+}
+
+export function enterTimeWait(c: Conn): void {
+  stopRtx(c);
+  c.sim.cancel(c.finWait2Timer);
+  c.ka?.send({ type: 'DISABLE' });
+  c.setState('TIME_WAIT');
+  c.sim.cancel(c.timeWaitTimer);
+  c.timeWaitTimer = c.sim.after(c.stack.profile.tcp.timeWaitUs, () => {
+    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
+    tcpDone(c, null, 'TIME_WAIT over');
+  });
+  c.wake();
+}
+
+/**
+ * close() by the application (tcp_close): unread data -> RST (RFC 2525, peer sees
+ * ECONNRESET); otherwise a FIN after the queued data. The connection is orphaned.
+ */
+export function appClose(c: Conn): void {
+  c.orphan = true;
+  c.rdShut = true;
+  if (c.done) return;
+  switch (c.state) {
+    case 'SYN_SENT':
+      tcpDone(c, null, 'closed in SYN_SENT'); // close-on-syn-sent.pkt: nothing is sent
+      return;
+    case 'ESTABLISHED':
+    case 'CLOSE_WAIT':
+      if (c.rcvBuf > 0) {
+        sendActiveReset(c);
+        tcpDone(c, null, 'closed with unread data');
+        return;
+      }
+      queueFin(c);
+      return;
+    case 'FIN_WAIT_2':
+      armFinWait2(c);
+      return;
+    default:
+      return;
+  }
+}

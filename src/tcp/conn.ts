@@ -1,0 +1,165 @@
+/**
+ * One TCP connection endpoint: the transmission control block (RFC 9293 §3.3.1) with
+ * the Linux fields keepalive and retransmission depend on. Behaviour lives beside it,
+ * split by role as gVisor splits its endpoint: input.ts (segment arrival, by state),
+ * output.ts (what we send), rtx.ts (RTO, tail loss probe, RTO death),
+ * keepalive/bind.ts (the keepalive machine's view of this block).
+ */
+import type { Actor } from 'xstate';
+import type { Handle, Sim } from '../engine/sim.ts';
+import type { Micros } from '../engine/time.ts';
+import type { Seq } from '../wire/seq.ts';
+import type { HostStack } from './host-stack.ts';
+import type { keepaliveMachine } from './keepalive/machine.ts';
+import type { SockOpts } from './options.ts';
+import type { TcpState } from './state.ts';
+import type { Errno } from './errno.ts';
+
+export class Conn {
+  state: TcpState = 'CLOSED';
+  readonly sim: Sim;
+  /** `host:port>peer:port`, used in traces */
+  readonly name: string;
+
+  // Send sequence space
+  iss: Seq = 0;
+  sndUna: Seq = 0;
+  sndNxt: Seq = 0;
+  sndWnd = 0;
+  /** sequence number the application's next written byte will get (Linux write_seq) */
+  writeSeq: Seq = 0;
+  /** the application asked for a FIN (shutdown(SHUT_WR) or close()) */
+  finQueued = false;
+  /** sequence number of our FIN once sent */
+  finSeq: Seq | null = null;
+  cwnd = 0;
+  /** the highest segment sent, for the tail loss probe */
+  lastSeg = { seq: 0, len: 0, flags: 0 };
+
+  // Receive sequence space
+  irs: Seq = 0;
+  rcvNxt: Seq = 0;
+  /** bytes received and not yet read by the application */
+  rcvBuf = 0;
+  finRcvd = false;
+
+  // Retransmission (host ticks unless stated)
+  srttUs = 0;
+  rttvarUs = 0;
+  /** current RTO, ticks (Linux icsk_rto; doubled by backoff) */
+  rto = 0;
+  backoff = 0;
+  /** RTO firings in this episode (icsk_retransmits) */
+  retransmits = 0;
+  /** time of the first retransmission of the episode, µs (tp->retrans_stamp) */
+  retransStamp: Micros | null = null;
+  rtxTimer: Handle | null = null;
+  rtxKind: 'rto' | 'tlp' | null = null;
+  /** RTO recovery in progress: no tail loss probe until everything is acknowledged */
+  inLoss = false;
+  /** segment timed for an RTT sample (Karn: never a retransmitted one) */
+  rttSample: { end: Seq; t: Micros } | null = null;
+
+  // Keepalive (ticks)
+  /** last received data (icsk_ack.lrcvtime) */
+  lrcvtime = 0;
+  /** last acceptable ACK (tp->rcv_tstamp) */
+  rcvTstamp = 0;
+  probesOut = 0;
+  ka: Actor<typeof keepaliveMachine> | null = null;
+  /** last dupACK sent to an out-of-window segment, µs (tcp_oow_rate_limited) */
+  lastOowAck: Micros = Number.NEGATIVE_INFINITY;
+
+  // Errors and application view
+  skErr: Errno | null = null;
+  skErrSoft: Errno | null = null;
+  rdShut = false;
+  wrShut = false;
+  /** close() was called: no application owns this connection any more */
+  orphan = false;
+  done = false;
+  timeWaitTimer: Handle | null = null;
+  finWait2Timer: Handle | null = null;
+  synAckRetries = 0;
+  /** woken whenever readability, writability or the state may have changed */
+  private waiters: (() => void)[] = [];
+  /** set on passive children until accept() takes them */
+  onEstablished: ((c: Conn) => void) | null = null;
+
+  constructor(
+    readonly stack: HostStack,
+    readonly lip: string,
+    readonly lport: number,
+    readonly rip: string,
+    readonly rport: number,
+    readonly opts: SockOpts,
+  ) {
+    this.sim = stack.sim;
+    this.name = `${stack.name}:${lport}>${stack.nameOf(rip)}:${rport}`;
+  }
+
+  get key(): string {
+    return connKey(this.lport, this.rip, this.rport);
+  }
+
+  /** Current tick (jiffy) on this host. */
+  ticks(): number {
+    return this.stack.tb.ticks(this.sim.now);
+  }
+
+  setState(to: TcpState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    if (this.sim.trace.active) this.sim.trace.emit({ kind: 'state', t: this.sim.now, host: this.stack.name, conn: this.name, from, to });
+  }
+
+  /** Data written by the application and not yet sent. */
+  get unsent(): number {
+    return (this.writeSeq - this.sndNxt) >>> 0;
+  }
+
+  /** Sequence space sent and not yet acknowledged (Linux packets_out > 0). */
+  get inFlight(): number {
+    return (this.sndNxt - this.sndUna) >>> 0;
+  }
+
+  /** Something is unacknowledged or waiting to be sent (tcp_keepalive_timer step 5). */
+  get busy(): boolean {
+    return this.inFlight > 0 || this.unsent > 0 || (this.finQueued && this.finSeq === null);
+  }
+
+  // keepalive settings with the sysctl fallback, in ticks
+  keepIdleTicks(): number {
+    return this.stack.tb.secs(this.opts.keepIdle ?? this.stack.sysctl.tcp_keepalive_time);
+  }
+  keepIntvlTicks(): number {
+    return this.stack.tb.secs(this.opts.keepIntvl ?? this.stack.sysctl.tcp_keepalive_intvl);
+  }
+  keepCnt(): number {
+    return this.opts.keepCnt ?? this.stack.sysctl.tcp_keepalive_probes;
+  }
+
+  /** keepalive_time_elapsed(): time since the last thing received (ticks). */
+  idleTicks(): number {
+    const now = this.ticks();
+    return Math.min(now - this.lrcvtime, now - this.rcvTstamp);
+  }
+
+  wait(fn: () => void): void {
+    this.waiters.push(fn);
+  }
+
+  dropWaiters(): void {
+    this.waiters = [];
+  }
+
+  wake(): void {
+    if (this.waiters.length === 0) return;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+}
+
+export const connKey = (lport: number, rip: string, rport: number): string => `${lport}|${rip}|${rport}`;

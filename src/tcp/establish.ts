@@ -1,0 +1,28 @@
+/**
+ * Entering ESTABLISHED (tcp_finish_connect on the active side, child creation on the
+ * passive side): receive timestamps start now, the keepalive timer is armed when
+ * SO_KEEPALIVE is on, and whoever waits (connect, accept) is told.
+ */
+import type { Conn } from './conn.ts';
+import { stopRtx, computeRto } from './rtx.ts';
+import { createKeepalive } from './keepalive/bind.ts';
+
+export function establish(c: Conn): void {
+  stopRtx(c);
+  c.retransmits = 0;
+  c.backoff = 0;
+  c.retransStamp = null;
+  c.rto = computeRto(c);
+  c.cwnd = 10 * c.stack.profile.tcp.mss; // initial window IW10 (RFC 6928, Linux default)
+  c.writeSeq = c.sndNxt;
+  const now = c.ticks();
+  c.lrcvtime = now;
+  c.rcvTstamp = now;
+  c.setState('ESTABLISHED');
+  c.ka = createKeepalive(c);
+  if (c.opts.keepalive) c.ka.send({ type: 'ENABLE' });
+  const cb = c.onEstablished;
+  c.onEstablished = null;
+  cb?.(c);
+  c.wake();
+}

@@ -1,0 +1,21 @@
+/**
+ * Per-socket options. An unset option (undefined) reads the host's sysctl at every use,
+ * so a socket that never set TCP_KEEPIDLE follows later sysctl changes
+ * (include/net/tcp.h keepalive_time_when(): `tp->keepalive_time ? : sysctl`).
+ */
+export interface SockOpts {
+  keepalive: boolean;
+  /** seconds */
+  keepIdle?: number;
+  /** seconds */
+  keepIntvl?: number;
+  keepCnt?: number;
+  /** milliseconds, 0 = off */
+  userTimeout: number;
+  synCnt?: number;
+}
+
+export const defaultSockOpts = (): SockOpts => ({ keepalive: false, userTimeout: 0 });
+
+/** Accepted children inherit the listener's options (sk_clone copies tcp_sock). */
+export const cloneSockOpts = (o: SockOpts): SockOpts => ({ ...o });

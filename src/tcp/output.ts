@@ -1,0 +1,86 @@
+/**
+ * Everything an endpoint puts on the wire: ACKs, data, FIN, RST, keepalive probes.
+ * Segments are built here from the control block; the retransmission timer is armed
+ * by rtx.ts when sequence space goes out.
+ */
+import { ACK, FIN, PSH, RST, SYN, type PacketTag, type Segment } from '../wire/segment.ts';
+import { seqAdd } from '../wire/seq.ts';
+import type { Conn } from './conn.ts';
+import { armRtxAfterSend } from './rtx.ts';
+
+/** Send one segment from this connection. */
+export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketTag): void {
+  const seg: Segment = {
+    sport: c.lport,
+    dport: c.rport,
+    seq,
+    ack: flags & ACK ? c.rcvNxt : 0,
+    flags,
+    win: flags & RST && !(flags & ACK) ? 0 : c.stack.profile.tcp.window,
+    len,
+  };
+  c.stack.transmit(tag ? { proto: 'tcp', src: c.lip, dst: c.rip, seg, tag } : { proto: 'tcp', src: c.lip, dst: c.rip, seg });
+}
+
+/** A pure ACK at SND.NXT. */
+export function sendAck(c: Conn, tag?: PacketTag): void {
+  emit(c, c.sndNxt, ACK, 0, tag);
+}
+
+export function sendSyn(c: Conn, tag?: PacketTag): void {
+  emit(c, c.iss, SYN, 0, tag);
+}
+
+export function sendSynAck(c: Conn, tag?: PacketTag): void {
+  emit(c, c.iss, SYN | ACK, 0, tag);
+}
+
+/**
+ * Send as much queued data (and the FIN, once the data is out) as the peer's window and
+ * the congestion window allow. Linux puts the FIN on the last data segment when it is
+ * still unsent (tcp_send_fin), so a write followed by close() goes out as [FP.].
+ */
+export function pushData(c: Conn): void {
+  const mss = c.stack.profile.tcp.mss;
+  let sent = false;
+  for (;;) {
+    const unsent = c.unsent;
+    const room = Math.min(c.sndWnd, c.cwnd) - c.inFlight;
+    if (unsent > 0) {
+      if (room <= 0) break;
+      const len = Math.min(unsent, mss, room);
+      const last = len === unsent;
+      let flags = ACK | (last ? PSH : 0);
+      if (last && c.finQueued && c.finSeq === null) flags |= FIN;
+      transmitNew(c, len, flags);
+      sent = true;
+      continue;
+    }
+    if (c.finQueued && c.finSeq === null) {
+      transmitNew(c, 0, FIN | ACK);
+      sent = true;
+    }
+    break;
+  }
+  if (sent) armRtxAfterSend(c);
+}
+
+function transmitNew(c: Conn, len: number, flags: number): void {
+  const seq = c.sndNxt;
+  emit(c, seq, flags, len);
+  c.lastSeg = { seq, len, flags };
+  if (flags & FIN) c.finSeq = seqAdd(seq, len);
+  c.sndNxt = seqAdd(seq, len + (flags & FIN ? 1 : 0));
+  if (c.rttSample === null && c.retransmits === 0) c.rttSample = { end: c.sndNxt, t: c.sim.now };
+}
+
+/** Keepalive probe (tcp_xmit_probe_skb): zero-length ACK with seq = SND.UNA − 1. */
+export function sendKeepaliveProbe(c: Conn): void {
+  const len = c.stack.profile.keepalive.probeLen;
+  emit(c, seqAdd(c.sndUna, -1), ACK, len, 'keepalive');
+}
+
+/** Active reset (tcp_send_active_reset): RST|ACK at SND.NXT, ACK = RCV.NXT. */
+export function sendActiveReset(c: Conn): void {
+  emit(c, c.sndNxt, RST | ACK, 0, 'reset');
+}

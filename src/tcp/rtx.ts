@@ -1,0 +1,190 @@
+/**
+ * Retransmission: the RTT estimator, the retransmit timer (RTO and Linux's tail loss
+ * probe share it, as icsk_retransmit_timer), and death by retransmission timeout.
+ * Linux rules: linux-keepalive.md §3 (net/ipv4/tcp_timer.c tcp_retransmit_timer,
+ * tcp_write_timeout, retransmits_timed_out; tcp_output.c tcp_schedule_loss_probe).
+ */
+import { modelTimeoutUs } from '../os/linux/profile.ts';
+import type { Conn } from './conn.ts';
+import { tcpDone } from './close.ts';
+import { emit, sendSyn, sendSynAck } from './output.ts';
+import { seqAdd } from '../wire/seq.ts';
+import { ACK, FIN, PSH } from '../wire/segment.ts';
+
+/** RTO in ticks from the estimator: SRTT + max(4·RTTVAR, RTO_MIN) (tcp_set_rto, RFC 6298 (2.3)). */
+export function computeRto(c: Conn): number {
+  const p = c.stack.profile.tcp;
+  if (c.srttUs === 0) return c.stack.tb.usecs(p.rtoInitUs);
+  const us = Math.min(p.rtoMaxUs, c.srttUs + Math.max(4 * c.rttvarUs, p.rtoMinUs));
+  return c.stack.tb.usecs(us);
+}
+
+/** Feed one RTT measurement (tcp_rtt_estimator; first sample: SRTT = R, RTTVAR = R/2). */
+export function rttSample(c: Conn, rUs: number): void {
+  const r = Math.max(1, rUs);
+  if (c.srttUs === 0) {
+    c.srttUs = r;
+    c.rttvarUs = r / 2;
+  } else {
+    c.rttvarUs = 0.75 * c.rttvarUs + 0.25 * Math.abs(c.srttUs - r);
+    c.srttUs = 0.875 * c.srttUs + 0.125 * r;
+  }
+  c.rto = computeRto(c);
+}
+
+function arm(c: Conn, kind: 'rto' | 'tlp', ticks: number): void {
+  c.sim.cancel(c.rtxTimer);
+  c.rtxKind = kind;
+  const at = c.stack.tb.fireTime(c.sim.now, Math.max(1, ticks));
+  c.rtxTimer = c.sim.at(at, () => onRtxTimer(c));
+}
+
+export function stopRtx(c: Conn): void {
+  c.sim.cancel(c.rtxTimer);
+  c.rtxTimer = null;
+  c.rtxKind = null;
+}
+
+/** After new sequence space was sent: schedule a loss probe, else make sure an RTO is armed. */
+export function armRtxAfterSend(c: Conn): void {
+  if (scheduleLossProbe(c)) return;
+  if (c.rtxTimer === null) arm(c, 'rto', clampToUserTimeout(c, c.rto));
+}
+
+/** On an ACK that advanced SND.UNA (tcp_set_xmit_timer): re-arm or stop. */
+export function rearmAfterAck(c: Conn): void {
+  if (c.inFlight === 0) {
+    stopRtx(c);
+    return;
+  }
+  if (!scheduleLossProbe(c)) arm(c, 'rto', clampToUserTimeout(c, c.rto));
+}
+
+/**
+ * tcp_schedule_loss_probe(): PTO = 2·SRTT, plus RTO_MIN when a single segment is out
+ * (room for a delayed ACK), else plus 2 jiffies; never later than the RTO would fire.
+ */
+function scheduleLossProbe(c: Conn): boolean {
+  const p = c.stack.profile.tcp;
+  if (!p.tailLossProbe || c.inLoss || c.srttUs === 0) return false;
+  if (c.state !== 'ESTABLISHED' && c.state !== 'CLOSE_WAIT') return false;
+  if (c.rtxKind === 'tlp' && c.rtxTimer !== null) return true;
+  const tb = c.stack.tb;
+  const single = c.inFlight <= p.mss;
+  let pto = tb.usecs(2 * c.srttUs) + (single ? tb.usecs(p.rtoMinUs) : tb.usecs(2 * (1e6 / tb.hz)));
+  pto = Math.min(pto, c.rto);
+  arm(c, 'tlp', pto);
+  return true;
+}
+
+/** tcp_clamp_rto_to_user_timeout(): never sleep past TCP_USER_TIMEOUT. */
+function clampToUserTimeout(c: Conn, rto: number): number {
+  const ut = c.opts.userTimeout;
+  if (ut <= 0 || c.retransStamp === null) return rto;
+  const remainingUs = ut * 1000 - (c.sim.now - c.retransStamp);
+  if (remainingUs <= 0) return 1;
+  return Math.min(rto, Math.max(1, c.stack.tb.usecs(remainingUs)));
+}
+
+function onRtxTimer(c: Conn): void {
+  c.rtxTimer = null;
+  const kind = c.rtxKind;
+  c.rtxKind = null;
+  if (c.done) return;
+  if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: kind === 'tlp' ? 'loss-probe' : c.state === 'SYN_SENT' ? 'syn' : 'rto' });
+  if (kind === 'tlp') return sendLossProbe(c);
+  retransmitTimer(c);
+}
+
+/** tcp_send_loss_probe(): new data if any fits, else the last segment again; then arm the RTO. */
+function sendLossProbe(c: Conn): void {
+  if (c.inFlight === 0) return;
+  const { seq, len, flags } = c.lastSeg;
+  emit(c, seq, flags | ACK, len, 'loss-probe');
+  arm(c, 'rto', clampToUserTimeout(c, c.rto));
+}
+
+/** tcp_retransmit_timer(). */
+function retransmitTimer(c: Conn): void {
+  if (c.state === 'SYN_RECV') return synAckTimer(c);
+  if (c.inFlight === 0 && c.state !== 'SYN_SENT') return;
+  if (writeTimeout(c)) return;
+  const tb = c.stack.tb;
+  const p = c.stack.profile.tcp;
+  // Save the stamp of the first retransmission of the episode (tcp_retransmit_skb).
+  if (c.retransStamp === null) c.retransStamp = c.sim.now;
+  c.retransmits++;
+  c.inLoss = true;
+  c.rttSample = null;
+  retransmitHead(c);
+  if (c.state === 'SYN_SENT' && c.retransmits <= c.stack.sysctl.tcp_syn_linear_timeouts) {
+    // 6.5+: the first tcp_syn_linear_timeouts SYN retransmissions keep the initial RTO.
+    c.backoff = 0;
+  } else {
+    c.backoff++;
+    c.rto = Math.min(c.rto * 2, tb.usecs(p.rtoMaxUs));
+  }
+  arm(c, 'rto', clampToUserTimeout(c, c.rto));
+}
+
+/** Resend the first unacknowledged segment (after tcp_enter_loss everything is resent from SND.UNA). */
+function retransmitHead(c: Conn): void {
+  if (c.state === 'SYN_SENT') return sendSyn(c, 'retransmission');
+  const mss = c.stack.profile.tcp.mss;
+  const dataEnd = c.finSeq ?? c.sndNxt;
+  const len = Math.min(mss, (dataEnd - c.sndUna) >>> 0);
+  let flags = ACK;
+  if (len > 0 && seqAdd(c.sndUna, len) === dataEnd) flags |= PSH;
+  if (c.finSeq !== null && seqAdd(c.sndUna, len) === c.finSeq) flags |= FIN;
+  // Go back: the rest is resent as ACKs open the window again.
+  c.sndNxt = seqAdd(c.sndUna, len + (flags & FIN ? 1 : 0));
+  c.cwnd = mss;
+  emit(c, c.sndUna, flags, len, 'retransmission');
+  c.lastSeg = { seq: c.sndUna, len, flags };
+}
+
+/**
+ * tcp_write_timeout() / retransmits_timed_out(): checked at every RTO firing before
+ * retransmitting. Never on the first firing (icsk_retransmits == 0). SYN_SENT also dies
+ * by count: syn_retries (+ syn_linear_timeouts). Death sends no RST.
+ */
+function writeTimeout(c: Conn): boolean {
+  const s = c.stack.sysctl;
+  const ut = c.opts.userTimeout;
+  let expired = false;
+  let boundary = s.tcp_retries2;
+  let rtoBaseUs = c.stack.profile.tcp.rtoMinUs;
+  if (c.state === 'SYN_SENT') {
+    boundary = c.opts.synCnt ?? s.tcp_syn_retries;
+    rtoBaseUs = c.stack.profile.tcp.rtoInitUs;
+    expired = c.retransmits >= boundary + s.tcp_syn_linear_timeouts;
+  }
+  if (!expired && c.retransmits > 0 && c.retransStamp !== null) {
+    const timeoutUs = ut > 0 ? ut * 1000 : modelTimeoutUs(boundary, rtoBaseUs, c.stack.profile.tcp.rtoMaxUs);
+    // Linux compares millisecond timestamps (tcp_time_stamp_ms).
+    const elapsedMs = Math.floor(c.sim.now / 1000) - Math.floor(c.retransStamp / 1000);
+    expired = elapsedMs >= timeoutUs / 1000;
+  }
+  if (!expired) return false;
+  tcpDone(c, c.skErrSoft ?? 'ETIMEDOUT', 'retransmission timeout');
+  return true;
+}
+
+/** Request-socket timer (reqsk_timer_handler): SYN-ACK again with doubling timeout, then give up. */
+function synAckTimer(c: Conn): void {
+  if (c.synAckRetries >= c.stack.sysctl.tcp_synack_retries) {
+    tcpDone(c, null, 'SYN-ACK retries exhausted');
+    return;
+  }
+  c.synAckRetries++;
+  sendSynAck(c, 'retransmission');
+  c.rto = Math.min(c.rto * 2, c.stack.tb.usecs(c.stack.profile.tcp.rtoMaxUs));
+  arm(c, 'rto', c.rto);
+}
+
+/** Arm the SYN (or SYN-ACK) timer with the initial RTO (tcp_connect, inet_csk_reqsk_queue_hash_add). */
+export function armSynTimer(c: Conn): void {
+  c.rto = c.stack.tb.usecs(c.stack.profile.tcp.rtoInitUs);
+  if (c.state === 'SYN_SENT') c.retransStamp = c.sim.now; // tcp_connect sets retrans_stamp
+  arm(c, 'rto', c.rto);
+}

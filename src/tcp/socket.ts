@@ -1,0 +1,284 @@
+/**
+ * The socket API an application sees (Linux semantics, linux-keepalive.md §2-§4).
+ * Calls that would block take a callback and complete later in virtual time; every
+ * call is recorded in the trace with its result or errno when it returns.
+ */
+import type { SockOptName } from '../os/profile.ts';
+import { Conn } from './conn.ts';
+import type { Errno } from './errno.ts';
+import { ERRNO } from './errno.ts';
+import type { ListenerHost } from './listener.ts';
+import { Listener } from './listener.ts';
+import { appClose, queueFin } from './close.ts';
+import { defaultSockOpts, type SockOpts } from './options.ts';
+import { pushData, sendSyn } from './output.ts';
+import { armSynTimer } from './rtx.ts';
+import { SENDS_DATA } from './state.ts';
+import { seqAdd } from '../wire/seq.ts';
+
+export type Result<T> = { ok: true; value: T } | { ok: false; errno: Errno };
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = <T>(errno: Errno): Result<T> => ({ ok: false, errno });
+
+export type OptName = SockOptName | 'SO_ERROR';
+
+/** What a socket needs from its host beyond a TCP stack. */
+export interface SocketHost extends ListenerHost {
+  ephemeralPort(rip: string, rport: number): number;
+  listen(l: Listener): boolean;
+  unlisten(l: Listener): void;
+  resolve(name: string): string | undefined;
+}
+
+export class Socket {
+  readonly opts: SockOpts;
+  conn: Conn | null = null;
+  listener: Listener | null = null;
+  closed = false;
+  /** set when the socket's own host crashed: nothing returns any more */
+  private readonly boot: () => boolean;
+
+  constructor(
+    readonly host: SocketHost,
+    /** who owns the socket, for the trace (e.g. `server`, `client/app1`) */
+    readonly owner: string,
+    conn?: Conn,
+    alive: () => boolean = () => true,
+  ) {
+    this.opts = conn ? conn.opts : defaultSockOpts();
+    if (conn) this.conn = conn;
+    this.boot = alive;
+  }
+
+  private record(call: string, start: number, r: Result<unknown>, args?: Record<string, unknown>): void {
+    const sim = this.host.sim;
+    if (!sim.trace.active) return;
+    const v = r.ok ? r.value : undefined;
+    const result = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : r.ok ? 0 : undefined;
+    sim.trace.emit({
+      kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call,
+      ...(args ? { args } : {}),
+      ...(r.ok ? (result !== undefined ? { result } : {}) : { errno: r.errno }),
+    });
+  }
+
+  /** Report a result now or later (never after the host crashed). */
+  private finish<T>(call: string, start: number, r: Result<T>, cb: ((r: Result<T>) => void) | undefined, args?: Record<string, unknown>): Result<T> {
+    if (!this.boot()) return r;
+    this.record(call, start, r, args);
+    cb?.(r);
+    return r;
+  }
+
+  setsockopt(name: SockOptName, value: number | boolean): Result<0> {
+    const start = this.host.sim.now;
+    const v = typeof value === 'boolean' ? Number(value) : value;
+    const args = { name, value: v };
+    if (this.host.profile.checkSockopt(name, v)) return this.finish('setsockopt', start, fail<0>('EINVAL'), undefined, args);
+    const o = this.opts;
+    const c = this.conn;
+    const live = c !== null && !c.done;
+    switch (name) {
+      case 'SO_KEEPALIVE':
+        if (v !== 0 && !o.keepalive) {
+          o.keepalive = true;
+          if (live) c.ka?.send({ type: 'ENABLE' }); // armed for the full keepidle from now
+        } else if (v === 0 && o.keepalive) {
+          o.keepalive = false;
+          if (live) c.ka?.send({ type: 'DISABLE' });
+        }
+        break;
+      case 'TCP_KEEPIDLE':
+        o.keepIdle = v;
+        if (live && o.keepalive) c.ka?.send({ type: 'KEEPIDLE_CHANGED' }); // re-armed to keepidle − idle
+        break;
+      case 'TCP_KEEPINTVL':
+        o.keepIntvl = v;
+        break;
+      case 'TCP_KEEPCNT':
+        o.keepCnt = v;
+        break;
+      case 'TCP_USER_TIMEOUT':
+        o.userTimeout = v;
+        break;
+      case 'TCP_SYNCNT':
+        o.synCnt = v;
+        break;
+    }
+    return this.finish('setsockopt', start, ok<0>(0), undefined, args);
+  }
+
+  /** getsockopt: unset keepalive options read back as the host's sysctls. SO_ERROR returns and clears. */
+  getsockopt(name: OptName): Result<number> {
+    const start = this.host.sim.now;
+    const o = this.opts;
+    const s = this.host.sysctl;
+    let v: number;
+    switch (name) {
+      case 'SO_KEEPALIVE': v = o.keepalive ? 1 : 0; break;
+      case 'TCP_KEEPIDLE': v = o.keepIdle ?? s.tcp_keepalive_time; break;
+      case 'TCP_KEEPINTVL': v = o.keepIntvl ?? s.tcp_keepalive_intvl; break;
+      case 'TCP_KEEPCNT': v = o.keepCnt ?? s.tcp_keepalive_probes; break;
+      case 'TCP_USER_TIMEOUT': v = o.userTimeout; break;
+      case 'TCP_SYNCNT': v = o.synCnt ?? s.tcp_syn_retries; break;
+      case 'SO_ERROR': {
+        const e = this.conn?.skErr ?? null;
+        if (this.conn) this.conn.skErr = null;
+        v = e ? ERRNO[e] : 0;
+        break;
+      }
+    }
+    return this.finish('getsockopt', start, ok(v), undefined, { name });
+  }
+
+  listen(port: number, backlog = 128): Result<0> {
+    const start = this.host.sim.now;
+    const l = new Listener(this.host, port, this.opts, backlog);
+    if (!this.host.listen(l)) return this.finish('listen', start, fail<0>('EADDRINUSE'), undefined, { port });
+    this.listener = l;
+    return this.finish('listen', start, ok<0>(0), undefined, { port });
+  }
+
+  accept(cb: (r: Result<Socket>) => void): void {
+    const start = this.host.sim.now;
+    const l = this.listener;
+    if (!l) {
+      this.finish('accept', start, fail<Socket>('EINVAL'), cb);
+      return;
+    }
+    const attempt = (): void => {
+      const c = l.queue.shift();
+      if (!c) return l.wait(attempt);
+      const s = new Socket(this.host, this.owner, c, this.boot);
+      this.finish('accept', start, ok(s), cb);
+    };
+    attempt();
+  }
+
+  connect(to: string, port: number, cb: (r: Result<0>) => void): void {
+    const start = this.host.sim.now;
+    const args = { to, port };
+    const rip = this.host.resolve(to);
+    if (rip === undefined) {
+      this.finish('connect', start, fail<0>('ENETUNREACH'), cb, args);
+      return;
+    }
+    if (this.conn || this.listener) {
+      this.finish('connect', start, fail<0>('EISCONN'), cb, args);
+      return;
+    }
+    const h = this.host;
+    const c = new Conn(h, h.ip, h.ephemeralPort(rip, port), rip, port, this.opts);
+    this.conn = c;
+    c.iss = h.newIss();
+    c.sndUna = c.iss;
+    c.sndNxt = seqAdd(c.iss, 1);
+    c.setState('SYN_SENT');
+    h.addConn(c);
+    sendSyn(c);
+    c.rttSample = { end: c.sndNxt, t: h.sim.now };
+    armSynTimer(c);
+    const check = (): void => {
+      if (c.state === 'SYN_SENT') return c.wait(check);
+      const err = c.skErr;
+      if (err) c.skErr = null;
+      this.finish('connect', start, err ? fail<0>(err) : ok<0>(0), cb, args);
+    };
+    c.wait(check);
+  }
+
+  /** Queue `bytes` for sending. Never blocks (the send buffer is not bounded in this model). */
+  send(bytes: number): Result<number> {
+    const start = this.host.sim.now;
+    const c = this.conn;
+    const args = { bytes };
+    if (!c) return this.finish('send', start, fail<number>(this.closed ? 'EBADF' : 'ENOTCONN'), undefined, args);
+    if (c.skErr) {
+      const e = c.skErr;
+      c.skErr = null; // sock_error() reports the pending error once
+      return this.finish('send', start, fail<number>(e), undefined, args);
+    }
+    if (c.wrShut || c.done) return this.finish('send', start, fail<number>('EPIPE'), undefined, args); // then SIGPIPE unless MSG_NOSIGNAL
+    if (!SENDS_DATA.has(c.state)) return this.finish('send', start, fail<number>('ENOTCONN'), undefined, args);
+    c.writeSeq = seqAdd(c.writeSeq, bytes);
+    pushData(c);
+    return this.finish('send', start, ok(bytes), undefined, args);
+  }
+
+  /** Blocking recv: data first, then the pending error once, then 0 (EOF). */
+  recv(max: number, cb: (r: Result<number>) => void): void {
+    const start = this.host.sim.now;
+    const c = this.conn;
+    if (!c) {
+      this.finish('recv', start, fail<number>('ENOTCONN'), cb);
+      return;
+    }
+    const attempt = (): void => {
+      if (c.rcvBuf > 0) {
+        const n = Math.min(max, c.rcvBuf);
+        c.rcvBuf -= n;
+        this.finish('recv', start, ok(n), cb);
+        return;
+      }
+      if (c.skErr) {
+        const e = c.skErr;
+        c.skErr = null;
+        this.finish('recv', start, fail<number>(e), cb);
+        return;
+      }
+      if (c.rdShut || c.done) {
+        this.finish('recv', start, ok(0), cb);
+        return;
+      }
+      c.wait(attempt);
+    };
+    attempt();
+  }
+
+  /** select()/poll() for readability: readable on data, EOF, or a pending error. */
+  select(cb: (r: Result<string>) => void): void {
+    const start = this.host.sim.now;
+    const c = this.conn;
+    if (!c) {
+      this.finish('select', start, fail<string>('EBADF'), cb);
+      return;
+    }
+    const attempt = (): void => {
+      if (c.rcvBuf > 0 || c.skErr || c.rdShut || c.done) {
+        this.finish('select', start, ok('readable'), cb);
+        return;
+      }
+      c.wait(attempt);
+    };
+    attempt();
+  }
+
+  shutdown(how: 'SHUT_RD' | 'SHUT_WR' | 'SHUT_RDWR'): Result<0> {
+    const start = this.host.sim.now;
+    const c = this.conn;
+    if (!c || c.done) return this.finish('shutdown', start, fail<0>('ENOTCONN'), undefined, { how });
+    if (how !== 'SHUT_WR') {
+      c.rdShut = true;
+      c.wake();
+    }
+    if (how !== 'SHUT_RD') queueFin(c);
+    return this.finish('shutdown', start, ok<0>(0), undefined, { how });
+  }
+
+  close(): Result<0> {
+    const start = this.host.sim.now;
+    if (this.closed) return this.finish('close', start, fail<0>('EBADF'), undefined);
+    this.closed = true;
+    if (this.listener) {
+      const l = this.listener;
+      l.closed = true;
+      this.host.unlisten(l);
+      for (const c of l.queue) appClose(c);
+    }
+    if (this.conn) {
+      appClose(this.conn);
+      this.conn = null;
+    }
+    return this.finish('close', start, ok<0>(0), undefined);
+  }
+}
