@@ -28,7 +28,10 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: ambient },
         { object: 'Date', property: 'now', message: ambient }],
       'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: ambient }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads'], message: 'src/ must run in a browser; put Node I/O in sim/.' }] }],
+      'no-restricted-imports': ['error', {
+        paths: ['fs', 'fs/promises', 'path', 'os', 'child_process', 'worker_threads', 'process'].map((name) => ({ name, message: 'src/ must run in a browser; put Node I/O in sim/.' })),
+        patterns: [{ group: ['node:*'], message: 'src/ must run in a browser; put Node I/O in sim/.' }],
+      }],
     },
   },
 );

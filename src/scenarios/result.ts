@@ -66,10 +66,24 @@ export interface DetectionRecord {
   afterFault?: number;
 }
 
+export interface AbortRecord {
+  host: string;
+  /** connection name `host:port>peer:port` */
+  conn: string;
+  errno: string;
+  /** what ended it: keepalive timeout, retransmission timeout, connection reset by peer, ... */
+  reason: string;
+  t: number;
+  afterFault?: number;
+}
+
 export interface Summary {
   /** first fault time, if any */
   faultAt?: number;
+  /** the first failed call of each application (the application learned of the failure) */
   detections: DetectionRecord[];
+  /** connections the kernel aborted with an error, whether or not an application was asking */
+  aborts: AbortRecord[];
   /** per host: keepalive probes sent and replies to probes sent */
   keepalive: Record<string, { probes: number; replies: number; bytes: number }>;
   packets: number;

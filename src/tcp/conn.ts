@@ -67,6 +67,8 @@ export class Conn {
   rcvTstamp = 0;
   probesOut = 0;
   ka: Actor<typeof keepaliveMachine> | null = null;
+  /** when the keepalive timer fires next, µs (valid while the machine is armed) */
+  kaExpires: Micros = 0;
   /** last dupACK sent to an out-of-window segment, µs (tcp_oow_rate_limited) */
   lastOowAck: Micros = Number.NEGATIVE_INFINITY;
 

@@ -62,6 +62,12 @@ export class Socket {
     });
   }
 
+  /** Note in the trace that a blocking call is waiting (it is reported as pending if it never returns). */
+  private blocking(call: string, start: number, first: boolean): void {
+    const sim = this.host.sim;
+    if (first && sim.trace.active) sim.trace.emit({ kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call, blocked: true });
+  }
+
   /** Report a result now or later (never after the host crashed). */
   private finish<T>(call: string, start: number, r: Result<T>, cb: ((r: Result<T>) => void) | undefined, args?: Record<string, unknown>): Result<T> {
     if (!this.boot()) return r;
@@ -146,9 +152,14 @@ export class Socket {
       this.finish('accept', start, fail<Socket>('EINVAL'), cb);
       return;
     }
+    let first = true;
     const attempt = (): void => {
       const c = l.queue.shift();
-      if (!c) return l.wait(attempt);
+      if (!c) {
+        this.blocking('accept', start, first);
+        first = false;
+        return l.wait(attempt);
+      }
       const s = new Socket(this.host, this.owner, c, this.boot);
       this.finish('accept', start, ok(s), cb);
     };
@@ -178,8 +189,13 @@ export class Socket {
     sendSyn(c);
     c.rttSample = { end: c.sndNxt, t: h.sim.now };
     armSynTimer(c);
+    let first = true;
     const check = (): void => {
-      if (c.state === 'SYN_SENT') return c.wait(check);
+      if (c.state === 'SYN_SENT') {
+        this.blocking('connect', start, first);
+        first = false;
+        return c.wait(check);
+      }
       const err = c.skErr;
       if (err) c.skErr = null;
       this.finish('connect', start, err ? fail<0>(err) : ok<0>(0), cb, args);
@@ -213,6 +229,7 @@ export class Socket {
       this.finish('recv', start, fail<number>('ENOTCONN'), cb);
       return;
     }
+    let first = true;
     const attempt = (): void => {
       if (c.rcvBuf > 0) {
         const n = Math.min(max, c.rcvBuf);
@@ -230,6 +247,8 @@ export class Socket {
         this.finish('recv', start, ok(0), cb);
         return;
       }
+      this.blocking('recv', start, first);
+      first = false;
       c.wait(attempt);
     };
     attempt();
@@ -243,11 +262,14 @@ export class Socket {
       this.finish('select', start, fail<string>('EBADF'), cb);
       return;
     }
+    let first = true;
     const attempt = (): void => {
       if (c.rcvBuf > 0 || c.skErr || c.rdShut || c.done) {
         this.finish('select', start, ok('readable'), cb);
         return;
       }
+      this.blocking('select', start, first);
+      first = false;
       c.wait(attempt);
     };
     attempt();

@@ -28,7 +28,11 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
         elapsed: c.idleTicks(),
         userTimeout: c.opts.userTimeout > 0 ? c.stack.tb.msecs(c.opts.userTimeout) : 0,
       }),
-    delayUs: (ticks) => c.stack.tb.fireTime(c.sim.now, ticks) - c.sim.now,
+    delayUs: (ticks) => {
+      // only called when arming: remember the expiry for `ss -o` style views
+      c.kaExpires = c.stack.tb.fireTime(c.sim.now, ticks);
+      return c.kaExpires - c.sim.now;
+    },
     sendProbe: () => {
       sendKeepaliveProbe(c);
       c.probesOut++;

@@ -1,0 +1,121 @@
+/**
+ * keepalive-lab command line: list, run, schema. Exit codes: 0 ok, 2 bad input,
+ * 1 internal error. User mistakes print one line per problem, never a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
+import { parseDuration } from '../src/scenarios/duration.ts';
+import { scenarioSchema } from '../src/scenarios/schema.ts';
+import { runScenario } from '../src/scenarios/run.ts';
+import { humanTrace } from '../src/report/human.ts';
+import { formatNetstat } from '../src/report/timers.ts';
+import { formatSeconds } from '../src/scenarios/duration.ts';
+import { InputError, PENDING, builtinNames, loadScenario, readRaw } from './load.ts';
+
+function durationArg(flag: string) {
+  return (v: string): number => {
+    const us = parseDuration(v);
+    if (us === null) throw new InputError([`${flag}: ${JSON.stringify(v)} is not a duration (e.g. 30, "30s", "1.5ms", "2h")`]);
+    return us;
+  };
+}
+
+function seedArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InputError([`--seed: ${JSON.stringify(v)} is out of range 0..4294967295`]);
+  return n;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+export function buildProgram(out: (...s: string[]) => void): Command {
+  const program = new Command('keepalive-lab')
+    .description('Deterministic simulator of TCP keepalive, retransmission timeouts and the failures they detect (Linux-faithful).')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  program
+    .command('list')
+    .description('list the built-in scenarios')
+    .action(() => {
+      for (const name of builtinNames()) {
+        const { raw } = readRaw(name);
+        const d = (raw as { description?: string }).description ?? '';
+        out(`${name.padEnd(28)} ${d}`);
+      }
+      for (const p of PENDING) out(`${p.name.padEnd(28)} (pending: needs ${p.needs})`);
+    });
+
+  program
+    .command('run')
+    .description('run a built-in scenario or a scenario file (YAML or JSON)')
+    .argument('<scenario>', 'built-in name (see `list`) or path to a file')
+    .option('--seed <n>', 'override the scenario seed', seedArg)
+    .option('--set <path=value>', 'override any scenario field, e.g. hosts.client.socket.TCP_KEEPIDLE=20 (repeatable)', collect, [])
+    .option('--until <duration>', 'run to this virtual time (e.g. 300s, 2h)', durationArg('--until'))
+    .option('--json', 'print the run as one JSON document (docs/output.md)')
+    .option('--timers <duration>', 'print a netstat -o style timer table at this virtual time (repeatable)', collect, [])
+    .option('--vantage <hosts>', 'comma-separated hosts whose captured packets are printed')
+    .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
+    .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
+    .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
+    .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
+    .action((ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
+      const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
+      const timersAt = o.timers.map((t) => durationArg('--timers')(t));
+      const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const v of vantage ?? []) if (!(v in scenario.hosts)) throw new InputError([`--vantage: no host named ${JSON.stringify(v)} (hosts: ${Object.keys(scenario.hosts).join(', ')})`]);
+      const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt });
+      if (o.json) {
+        out(JSON.stringify(timersAt.length ? { ...r.json, timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : r.json, null, 1));
+        return;
+      }
+      out(humanTrace(r.world, scenario, r.json, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }).trimEnd());
+      for (const t of r.timerTables) {
+        out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
+        const lines = formatNetstat(t.rows);
+        out(...(lines.length ? lines : ['(no connections)']));
+      }
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (for editors)')
+    .action(() => out(JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }), null, 2)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const lines: string[] = [];
+  const out = (...s: string[]): void => {
+    for (const x of s) lines.push(x);
+  };
+  const flush = (): void => {
+    if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+    lines.length = 0;
+  };
+  const program = buildProgram(out);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    flush();
+    return 0;
+  } catch (e) {
+    if (e instanceof InputError) {
+      for (const p of e.problems) process.stderr.write(`error: ${p}\n`);
+      return 2;
+    }
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {
+        flush();
+        return 0;
+      }
+      return 2;
+    }
+    process.stderr.write(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}

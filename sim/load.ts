@@ -1,0 +1,120 @@
+/**
+ * Loading scenarios for the CLI: a built-in name or a YAML/JSON file, `--set`
+ * overrides applied to the raw document before validation, then validated. Problems are
+ * collected as lines for a clean exit 2, never thrown as stack traces.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { validateScenario } from '../src/scenarios/validate.ts';
+import type { Scenario } from '../src/scenarios/schema.ts';
+
+export const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+
+/** Seed experiments that need capabilities still to come (their own issues). */
+export const PENDING: { name: string; needs: string }[] = [
+  { name: 'seed001-nat-table', needs: 'NAT tables with eviction (NAT issue)' },
+  { name: 'seed003-socks5-proxy', needs: 'an application proxy in the path (NAT/proxy issue)' },
+  { name: 'seed003-server-heartbeat', needs: 'server idle reaper / application ping (heartbeat issue)' },
+];
+
+export class InputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export function builtinNames(): string[] {
+  return readdirSync(BUILTIN_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
+}
+
+export function readRaw(ref: string): { raw: unknown; source: string } {
+  const builtin = join(BUILTIN_DIR, `${ref}.yaml`);
+  const path = existsSync(ref) ? ref : existsSync(builtin) ? builtin : null;
+  if (!path) {
+    const pending = PENDING.find((p) => p.name === ref);
+    if (pending) throw new InputError([`${ref}: not available yet — it needs ${pending.needs}`]);
+    throw new InputError([`${ref}: no such file and no built-in scenario by that name (see \`keepalive-lab list\`)`]);
+  }
+  const text = readFileSync(path, 'utf8');
+  try {
+    const raw: unknown = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
+    return { raw, source: path };
+  } catch (e) {
+    throw new InputError([`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`]);
+  }
+}
+
+/** Set `a.b.0.c` in a plain object tree, creating objects as needed. */
+export function setPath(root: unknown, path: string, value: unknown): void {
+  const keys = path.split('.');
+  if (keys.some((k) => k === '') || typeof root !== 'object' || root === null) throw new InputError([`--set ${path}: not a field path like hosts.client.socket.TCP_KEEPIDLE`]);
+  let node = root as Record<string, unknown>;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const k = keys[i] as string;
+    const next = node[k];
+    if (next === undefined || next === null) node[k] = {};
+    else if (typeof next !== 'object') throw new InputError([`--set ${path}: ${keys.slice(0, i + 1).join('.')} is a ${typeof next}, not an object`]);
+    node = node[k] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+/** Parse `path=value`; the value is read as YAML (numbers, booleans, strings, lists). */
+export function parseAssignment(text: string): [string, unknown] {
+  const i = text.indexOf('=');
+  if (i <= 0) throw new InputError([`--set ${text}: expected path=value`]);
+  const v = text.slice(i + 1);
+  let value: unknown = v;
+  try {
+    value = YAML.parse(v);
+  } catch {
+    value = v;
+  }
+  return [text.slice(0, i).trim(), value];
+}
+
+export interface LoadOptions {
+  set?: string[];
+  /** seed 001 keepalive-client shorthands for the client socket */
+  count?: string;
+  idle?: string;
+  interval?: string;
+}
+
+export function loadScenario(ref: string, o: LoadOptions = {}): { scenario: Scenario; source: string } {
+  const { raw, source } = readRaw(ref);
+  const shorthands: [string | undefined, string][] = [
+    [o.count, 'TCP_KEEPCNT'],
+    [o.idle, 'TCP_KEEPIDLE'],
+    [o.interval, 'TCP_KEEPINTVL'],
+  ];
+  for (const [v, opt] of shorthands) {
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InputError([`${opt} shorthand: ${JSON.stringify(v)} is not an integer`]);
+    const client = clientHost(raw);
+    setPath(raw, `hosts.${client}.socket.SO_KEEPALIVE`, true);
+    setPath(raw, `hosts.${client}.socket.${opt}`, n);
+  }
+  for (const a of o.set ?? []) {
+    const [path, value] = parseAssignment(a);
+    setPath(raw, path, value);
+  }
+  const v = validateScenario(raw);
+  if (!v.ok) throw new InputError(v.problems.map((p) => `${basename(source)}: ${p}`));
+  return { scenario: v.scenario, source };
+}
+
+/** The host that connects (the first app with a connect step), else one named client. */
+function clientHost(raw: unknown): string {
+  const r = raw as { apps?: { host?: string; steps?: { call?: string }[] }[]; hosts?: Record<string, unknown> };
+  const app = r.apps?.find((a) => a.steps?.some((s) => s.call === 'connect'));
+  if (app?.host) return app.host;
+  if (r.hosts && 'client' in r.hosts) return 'client';
+  throw new InputError(['-c/-d/-i: this scenario has no connecting client to apply them to']);
+}

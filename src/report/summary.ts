@@ -1,0 +1,64 @@
+/**
+ * The verdict of a run: who learned of the failure, how, and how long after the fault;
+ * what keepalive cost in packets and bytes.
+ */
+import type { TraceEvent } from '../engine/trace.ts';
+import type { AbortRecord, CallRecord, DetectionRecord, PacketRecord, Summary } from '../scenarios/result.ts';
+import type { World } from '../world.ts';
+
+/** Bytes on the wire of a zero-payload Linux segment: IPv4 20 + TCP 20 + timestamps 12. */
+export const EMPTY_SEGMENT_BYTES = 52;
+
+/** errno values that mean "the connection is gone" to an application. */
+const FATAL = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED']);
+
+export function summarize(world: World, events: readonly TraceEvent[], packets: PacketRecord[], calls: CallRecord[]): Summary {
+  const firstFault = events.find((e) => e.kind === 'fault');
+  const faultAt = firstFault ? firstFault.t / 1e6 : undefined;
+  const detections: DetectionRecord[] = [];
+  const seen = new Set<string>();
+  for (const c of calls) {
+    if (!c.errno || !FATAL.has(c.errno)) continue;
+    const k = `${c.host}|${c.app}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const d: DetectionRecord = { host: c.host, app: c.app, errno: c.errno, t: c.t };
+    if (faultAt !== undefined && c.t >= faultAt) d.afterFault = round6(c.t - faultAt);
+    detections.push(d);
+  }
+  const aborts: AbortRecord[] = [];
+  for (const e of events) {
+    if (e.kind !== 'error') continue;
+    const t = e.t / 1e6;
+    const a: AbortRecord = { host: e.host, conn: e.conn, errno: e.errno, reason: e.detail, t };
+    if (faultAt !== undefined && t >= faultAt) a.afterFault = round6(t - faultAt);
+    aborts.push(a);
+  }
+  const keepalive: Summary['keepalive'] = {};
+  for (const h of world.net.hosts.values()) keepalive[h.name] = { probes: 0, replies: 0, bytes: 0 };
+  let count = 0;
+  for (const p of packets) {
+    if (p.dir !== 'tx' || p.dropped) continue;
+    count++;
+    const k = keepalive[p.at];
+    if (!k) continue;
+    if (p.kind === 'keepalive') k.probes++;
+    else if (p.kind === 'keepalive-ack') k.replies++;
+    else continue;
+    k.bytes += EMPTY_SEGMENT_BYTES + p.len;
+  }
+  const endedAt = world.sim.now / 1e6;
+  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: count, endedAt, verdict: verdict(detections, aborts, faultAt) };
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined): string {
+  if (ds.length === 0) {
+    if (aborts.length > 0) return `no application asked, but the kernel aborted ${aborts.map((a) => `${a.conn} (${a.errno}, ${a.reason})`).join(', ')}`;
+    return faultAt === undefined ? 'no failure, no error: every connection stayed up' : 'no application learned of the failure';
+  }
+  return ds
+    .map((d) => `${d.app === d.host ? d.host : `${d.host}/${d.app}`} got ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? ` (${d.afterFault.toFixed(3)} s after the fault)` : ''}`)
+    .join('; ');
+}

@@ -1,0 +1,68 @@
+/**
+ * Scenario validation: the schema (shape, types, ranges), then the meaning (hosts that
+ * exist, socket options in the OS profile's range). Every problem is reported as one
+ * line naming the field: `hosts.client.socket.TCP_KEEPCNT: 200 is out of range 1..127`.
+ */
+import type { z } from 'zod';
+import { linuxProfile } from '../os/linux/profile.ts';
+import type { SockOptName } from '../os/profile.ts';
+import { scenarioSchema, type Scenario } from './schema.ts';
+
+export type Validation = { ok: true; scenario: Scenario } | { ok: false; problems: string[] };
+
+function issueText(i: z.core.$ZodIssue): string {
+  const where = i.path.length ? i.path.join('.') : '(top level)';
+  const input = 'input' in i ? (i as { input?: unknown }).input : undefined;
+  const shown = input === undefined ? '' : `${JSON.stringify(input)} `;
+  switch (i.code) {
+    case 'too_big':
+    case 'too_small': {
+      const b = i as unknown as { minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean };
+      if (i.code === 'too_big') return `${where}: ${shown}is too large (at most ${String(b.maximum)})`;
+      return `${where}: ${shown}is too small (at least ${String(b.minimum)})`;
+    }
+    case 'unrecognized_keys':
+      return `${where}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    case 'invalid_union':
+      return `${where}: ${shown}${i.message.replace(/^Invalid input$/, 'does not match any allowed form')}`;
+    default:
+      return `${where}: ${shown && i.code !== 'invalid_type' ? shown : ''}${i.message}`;
+  }
+}
+
+export function validateScenario(raw: unknown): Validation {
+  const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(issueText) };
+  const sc = parsed.data;
+  const problems: string[] = [];
+  const hosts = Object.keys(sc.hosts);
+  const known = (h: string): boolean => hosts.includes(h);
+  const profile = linuxProfile;
+  const checkOpt = (where: string, name: SockOptName, value: number | boolean): void => {
+    const v = typeof value === 'boolean' ? Number(value) : value;
+    if (profile.checkSockopt(name, v)) problems.push(`${where}: ${v} is out of range ${profile.sockoptRange(name)} (setsockopt would fail with EINVAL)`);
+  };
+  for (const [name, h] of Object.entries(sc.hosts)) {
+    for (const [opt, v] of Object.entries(h.socket)) if (v !== undefined) checkOpt(`hosts.${name}.socket.${opt}`, opt as SockOptName, v);
+    if (h.timer === 'linux' && ![100, 250, 300, 1000].includes(h.hz)) problems.push(`hosts.${name}.hz: ${h.hz} is not a Linux CONFIG_HZ (100, 250, 300 or 1000)`);
+  }
+  if (sc.path.between) sc.path.between.forEach((h, i) => known(h) || problems.push(`path.between.${i}: no host named ${JSON.stringify(h)} (hosts: ${hosts.join(', ')})`));
+  if (sc.path.middleboxes.length > 0) problems.push('path.middleboxes: middleboxes (NAT, proxies) are not available yet; remove them');
+  sc.apps.forEach((a, i) => {
+    if (!known(a.host)) problems.push(`apps.${i}.host: no host named ${JSON.stringify(a.host)} (hosts: ${hosts.join(', ')})`);
+    a.steps.forEach((s, j) => {
+      if (s.call === 'connect' && !known(s.to)) problems.push(`apps.${i}.steps.${j}.to: no host named ${JSON.stringify(s.to)}`);
+      if (s.call === 'setsockopt') checkOpt(`apps.${i}.steps.${j}.value`, s.name, s.value);
+    });
+  });
+  sc.faults.forEach((f, i) => {
+    const h = f.type === 'icmp-unreachable' ? f.to : 'host' in f ? f.host : undefined;
+    if (h !== undefined && !known(h)) problems.push(`faults.${i}.${f.type === 'icmp-unreachable' ? 'to' : 'host'}: no host named ${JSON.stringify(h)}`);
+    if ((f.type === 'cut' || f.type === 'restore') && f.direction && f.direction !== 'both') {
+      const m = /^\s*([A-Za-z][\w-]*)\s*->\s*([A-Za-z][\w-]*)\s*$/.exec(f.direction);
+      if (!m || !known(m[1] as string) || !known(m[2] as string)) problems.push(`faults.${i}.direction: ${JSON.stringify(f.direction)} is not "both" or "<host>-><host>"`);
+    }
+  });
+  (sc.vantage ?? []).forEach((v, i) => known(v) || problems.push(`vantage.${i}: no host named ${JSON.stringify(v)}`));
+  return problems.length ? { ok: false, problems } : { ok: true, scenario: sc };
+}
