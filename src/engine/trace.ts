@@ -65,6 +65,8 @@ export interface FaultEvent {
   t: Micros;
   detail: string;
   host?: string;
+  /** the host lost its processes: their blocked calls will never return */
+  killsApps?: boolean;
 }
 
 export interface ErrorEvent {

@@ -71,6 +71,15 @@ export function callRecords(events: readonly TraceEvent[]): CallRecord[] {
   const out: CallRecord[] = [];
   const waiting = new Map<string, CallRecord>();
   for (const e of events) {
+    if (e.kind === 'fault' && e.killsApps) {
+      // the host's programs died with it: their blocked calls will never return
+      for (const [k, r] of waiting) {
+        if (r.host !== e.host) continue;
+        waiting.delete(k);
+        out.splice(out.indexOf(r), 1);
+      }
+      continue;
+    }
     if (e.kind !== 'call') continue;
     const key = `${e.host}|${e.app}|${e.call}|${e.start}`;
     if (e.blocked) {

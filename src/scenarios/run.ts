@@ -88,8 +88,8 @@ function definedOnly<T extends object>(o: T): { [K in keyof T]-?: Exclude<T[K], 
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]-?: Exclude<T[K], undefined> };
 }
 
-function fault(world: World, detail: string, host?: Host): void {
-  world.sim.trace.emit({ kind: 'fault', t: world.sim.now, detail, ...(host ? { host: host.name } : {}) });
+function fault(world: World, detail: string, host?: Host, killsApps = false): void {
+  world.sim.trace.emit({ kind: 'fault', t: world.sim.now, detail, ...(host ? { host: host.name } : {}), ...(killsApps ? { killsApps } : {}) });
 }
 
 function applyFault(world: World, path: Path, f: FaultSpec): void {
@@ -116,7 +116,7 @@ function applyFault(world: World, path: Path, f: FaultSpec): void {
     case 'crash': {
       const h = world.host(f.host);
       h.crash();
-      fault(world, `${h.name} crashed (power loss: no packet sent)`, h);
+      fault(world, `${h.name} crashed (power loss: no packet sent)`, h, true);
       return;
     }
     case 'reboot': {
@@ -126,7 +126,7 @@ function applyFault(world: World, path: Path, f: FaultSpec): void {
         h.restart();
         fault(world, `${h.name} is back up with no connections`, h);
       };
-      fault(world, `${h.name} reboots${f.downtime > 0 ? ` (down ${f.downtime / 1e6} s)` : ''}`, h);
+      fault(world, `${h.name} reboots${f.downtime > 0 ? ` (down ${f.downtime / 1e6} s)` : ''}`, h, true);
       if (f.downtime > 0) world.sim.after(f.downtime, up);
       else up();
       return;

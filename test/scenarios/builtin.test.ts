@@ -1,0 +1,48 @@
+/**
+ * Every built-in scenario: its documented outcome holds (`expect`), and its human trace
+ * and JSON document match the golden files byte for byte. A behaviour change shows up
+ * as a golden diff; regenerate deliberately with `npm run golden:update`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtinNames, loadScenario } from '../../sim/load.ts';
+import { runScenario } from '../../src/scenarios/run.ts';
+import { humanTrace } from '../../src/report/human.ts';
+import { checkExpectations } from '../../src/scenarios/expect.ts';
+
+const GOLDEN = join(import.meta.dirname, '..', 'golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+function golden(file: string, actual: string): void {
+  const path = join(GOLDEN, file);
+  if (update || !existsSync(path)) {
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(path, actual);
+    if (!update) throw new Error(`golden file ${file} was missing; written now — review and commit it`);
+    return;
+  }
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+describe.each(builtinNames())('built-in scenario %s', (name) => {
+  const { scenario } = loadScenario(name);
+  const run = runScenario(scenario);
+
+  it('reproduces the outcome the article reports', () => {
+    expect(scenario.expect, 'every built-in scenario documents its expected outcome').toBeDefined();
+    expect(checkExpectations(run.json, scenario.expect ?? {})).toEqual([]);
+  });
+
+  it('prints the golden human trace', () => {
+    golden(`${name}.txt`, humanTrace(run.world, scenario, run.json));
+  });
+
+  it('produces the golden JSON document', () => {
+    golden(`${name}.json`, JSON.stringify(run.json, null, 1) + '\n');
+  });
+
+  it('is deterministic: the same seed gives the same document', () => {
+    expect(JSON.stringify(runScenario(scenario).json)).toBe(JSON.stringify(run.json));
+  });
+});
