@@ -26,7 +26,7 @@ function issueText(i: z.core.$ZodIssue): string {
     case 'invalid_union':
       return `${where}: ${shown}${i.message.replace(/^Invalid input$/, 'does not match any allowed form')}`;
     default:
-      return `${where}: ${shown && i.code !== 'invalid_type' ? shown : ''}${i.message}`;
+      return `${where}: ${shown && i.code !== 'invalid_type' && i.code !== 'custom' ? shown : ''}${i.message}`;
   }
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The command line as a user meets it: exit codes (0 ok, 2 bad input), one clear line per
+ * problem naming the field and the allowed range, never a stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keepalive-lab.mjs');
+
+function cli(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function file(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('keepalive-lab CLI', () => {
+  it('lists the built-in scenarios with descriptions and the pending ones', () => {
+    const r = cli('list');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^seed000-cable-pull\s+Keepalive from sysctls/m);
+    expect(r.out).toMatch(/seed001-nat-table\s+\(pending: needs NAT/);
+  });
+
+  it('runs the seed 000 cable pull: probes 5.12 s apart, RST, recv() -> ETIMEDOUT', () => {
+    const r = cli('run', 'seed000-cable-pull');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('139.146441 server.22345 > client.57731: Flags [.], seq 0, ack 1, win 65535, length 0   <- keepalive probe');
+    expect(r.out).toContain('149.386441 server.22345 > client.57731: Flags [R.], seq 1, ack 1');
+    expect(r.out).toContain('server: recv() -> ETIMEDOUT [errno 110: Connection timed out]');
+  });
+
+  it('applies --set and the -c/-d/-i shorthands to the client socket', () => {
+    const r = cli('run', 'seed002-probe-silence', '--json', '-d', '10', '-i', '2', '-c', '4', '--set', 'seed=7');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { seed: number; scenario: { hosts: { client: { socket: Record<string, unknown> } } }; packets: { at: string; dir: string; kind?: string }[] };
+    expect(j.seed).toBe(7);
+    expect(j.scenario.hosts.client.socket).toMatchObject({ SO_KEEPALIVE: true, TCP_KEEPIDLE: 10, TCP_KEEPINTVL: 2, TCP_KEEPCNT: 4 });
+    const unanswered = j.packets.filter((p) => p.at === 'client' && p.dir === 'tx' && p.kind === 'keepalive');
+    expect(unanswered.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('prints a netstat -o style timer table with --timers', () => {
+    const r = cli('run', 'seed004-cable-pull', '--timers', '45s');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ESTABLISHED keepalive \(17\.87\/0\/0\)/);
+  });
+
+  it('rejects an out-of-range socket option with the field and the range, exit 2', () => {
+    const r = cli('run', 'seed004-cable-pull', '--set', 'hosts.client.socket.TCP_KEEPCNT=200');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: seed004-cable-pull.yaml: hosts.client.socket.TCP_KEEPCNT: 200 is out of range 1..127 (setsockopt would fail with EINVAL)\n');
+    expect(r.out).toBe('');
+  });
+
+  it('reports every problem of a bad scenario file, one line each, exit 2', () => {
+    const p = file('bad.yaml', [
+      'hosts:', '  client: { sysctl: { tcp_keepalive_probes: 300 } }', '  server: { hz: 123 }',
+      'path: { latency: 5 parsecs }',
+      'apps:', '  - host: nobody', '    steps: [ { call: connect, to: server, port: 99999 } ]',
+    ].join('\n'));
+    const r = cli('run', p);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('hosts.client.sysctl.tcp_keepalive_probes: 300 is too large (at most 255)');
+    expect(r.err).toContain('path.latency: "5 parsecs" is not a duration');
+    expect(r.err).toContain('apps.0.steps.0.port: 99999 is too large (at most 65535)');
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+
+  it('rejects unknown files, bad YAML, bad flags and bad durations with exit 2', () => {
+    expect(cli('run', 'no-such-scenario').code).toBe(2);
+    expect(cli('run', file('x.yaml', 'hosts: [unclosed')).err).toMatch(/not valid YAML/);
+    expect(cli('run', 'seed000-select', '--until', 'soon').err).toBe('error: --until: "soon" is not a duration (e.g. 30, "30s", "1.5ms", "2h")\n');
+    expect(cli('run', 'seed000-select', '--seed', '-1').code).toBe(2);
+    expect(cli('run', 'seed000-select', '--frobnicate').code).toBe(2);
+    expect(cli('run', 'seed000-select', '--vantage', 'mars').err).toContain('--vantage: no host named "mars"');
+  });
+
+  it('prints a JSON Schema for editors', () => {
+    const r = cli('schema');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out) as { properties: Record<string, unknown> };
+    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['hosts', 'path', 'apps', 'faults', 'seed', 'until']));
+  });
+});
