@@ -10,8 +10,16 @@ import type { IcmpPacket, Packet } from '../wire/segment.ts';
 import type { Host, Wire } from './host.ts';
 import { lossModel, type LossModel, type LossSpec } from './loss.ts';
 
-/** One direction of a path. */
-export class LinkDir {
+/**
+ * A stage of a path in one direction: a link, and later a NAT or a proxy. It takes a
+ * packet and passes on zero or more packets to the next stage, now or later.
+ */
+export interface Hop {
+  handle(pkt: Packet, next: (pkt: Packet) => void): void;
+}
+
+/** One direction of a link: latency, seeded loss, up/down. */
+export class LinkDir implements Hop {
   up = true;
   /** when set, packets towards the far host are answered with ICMP unreachable */
   unreachable: IcmpPacket['code'] | null = null;
@@ -24,22 +32,20 @@ export class LinkDir {
     readonly to: Host,
     public latency: Micros,
     loss: LossSpec,
-    sim: Sim,
+    private readonly sim: Sim,
   ) {
     this.loss = lossModel(loss, sim.rng.fork(`loss:${from.name}->${to.name}`));
   }
 
-  /** Carry a packet: it arrives after `latency`, or vanishes. Returns whether it will arrive. */
-  carry(sim: Sim, pkt: Packet): boolean {
+  /** Carry a packet: it reaches the next stage after `latency`, or vanishes. */
+  handle(pkt: Packet, next: (pkt: Packet) => void): void {
     this.sent++;
-    if (!this.up) return false;
+    if (!this.up) return;
     if (this.loss.drop()) {
       this.lost++;
-      return false;
+      return;
     }
-    const to = this.to;
-    sim.after(this.latency, () => to.receive(pkt));
-    return true;
+    this.sim.after(this.latency, () => next(pkt));
   }
 }
 
@@ -63,6 +69,26 @@ export class Path {
 
   dir(from: Host): LinkDir {
     return from === this.a ? this.ab : this.ba;
+  }
+
+  /**
+   * The stages a packet from `from` passes, in order. Today one link direction; a
+   * middlebox is inserted here as its own hop between two links.
+   */
+  hops(from: Host): Hop[] {
+    return [this.dir(from)];
+  }
+
+  /** Send a packet from `from` through every hop to the far host. */
+  forward(from: Host, pkt: Packet): void {
+    const hops = this.hops(from);
+    const to = from === this.a ? this.b : this.a;
+    const stage = (i: number) => (p: Packet): void => {
+      const hop = hops[i];
+      if (hop) hop.handle(p, stage(i + 1));
+      else to.receive(p);
+    };
+    stage(0)(pkt);
   }
 
   /** Directions named like `client->server`, `both`, or undefined (both). */
@@ -118,6 +144,6 @@ export class Network implements Wire {
       this.sim.after(dir.latency, () => from.receive(icmp));
       return;
     }
-    dir.carry(this.sim, pkt);
+    path.forward(from, pkt);
   }
 }
