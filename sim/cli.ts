@@ -71,6 +71,9 @@ export function buildProgram(out: (...s: string[]) => void): Command {
         return;
       }
       out(humanTrace(r.world, scenario, r.json, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }).trimEnd());
+      for (const t of timersAt) {
+        if (!r.timerTables.some((x) => x.t === t)) out('', `== timers at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
+      }
       for (const t of r.timerTables) {
         out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
         const lines = formatNetstat(t.rows);

@@ -2,7 +2,9 @@
  * A host: one IP address, an OS profile with its sysctls and timer clock, a TCP stack
  * (connections, listeners, the no-socket RST path), a packet filter, and an interface
  * whose traffic is traced as a vantage point (tcpdump on the host: tx after OUTPUT,
- * rx before INPUT, as netfilter and packet capture are ordered on Linux).
+ * rx before INPUT, as netfilter and packet capture are ordered on Linux). Packets an
+ * OUTPUT rule drops are still recorded, marked `dropped: 'OUTPUT'`, so a reader sees what
+ * the stack tried to send; tcpdump would not show them, and calibration ignores them.
  * A crashed host is silent: it keeps nothing and sends nothing until it reboots.
  */
 import type { Sim } from '../engine/sim.ts';

@@ -14,6 +14,8 @@ export interface AppRun {
   readonly name: string;
   readonly host: Host;
   finished: boolean;
+  /** The host is going down: a program started on its current boot dies with it. */
+  hostDown(): void;
 }
 
 const OPTION_ORDER: SockOptName[] = ['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT'];
@@ -31,7 +33,7 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
   const host = world.host(spec.host);
   const name = spec.name ?? spec.host;
   const sim = world.sim;
-  const run: AppRun = { name, host, finished: false };
+  const run: AppRun = { name, host, finished: false, hostDown: () => boot >= 0 && boot === host.boot && finish() };
   let boot = -1;
   let listener: Socket | null = null;
   let sock: Socket | null = null;
@@ -44,6 +46,11 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
     onFinish();
   };
   const failed = (): void => (spec.onError === 'continue' ? next() : finish());
+  /** A step that needs a socket the program does not have: the call fails like it would (EBADF). */
+  const noSocket = (call: string, errno: 'EBADF' | 'EINVAL' = 'EBADF'): void => {
+    if (sim.trace.active) sim.trace.emit({ kind: 'call', t: sim.now, start: sim.now, host: host.name, app: name, call, errno });
+    failed();
+  };
   const after = <T>(r: Result<T>): void => (r.ok ? next() : failed());
   const newSocket = (): Socket => world.socket(host, name);
 
@@ -65,7 +72,7 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
         return after(listener.listen(step.port, step.backlog));
       }
       case 'accept':
-        if (!listener) return failed();
+        if (!listener) return noSocket('accept', 'EINVAL');
         return listener.accept((r) => {
           if (r.ok) sock = r.value;
           after(r);
@@ -75,23 +82,23 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
         if (!applyOptions(sock, hostOpts)) return failed();
         return sock.connect(step.to, step.port, after);
       case 'setsockopt':
-        return sock ? after(sock.setsockopt(step.name, step.value)) : failed();
+        return sock ? after(sock.setsockopt(step.name, step.value)) : noSocket('setsockopt');
       case 'getsockopt':
-        return sock ? after(sock.getsockopt(step.name)) : failed();
+        return sock ? after(sock.getsockopt(step.name)) : noSocket('getsockopt');
       case 'send':
-        return sock ? sendLoop(sock, step.bytes, step.every, step.count ?? (step.every ? Infinity : 1)) : failed();
+        return sock ? sendLoop(sock, step.bytes, step.every, step.count ?? (step.every ? Infinity : 1)) : noSocket('send');
       case 'recv':
-        return sock ? recvLoop(sock, step.loop) : failed();
+        return sock ? recvLoop(sock, step.loop) : noSocket('recv');
       case 'select':
-        return sock ? sock.select(after) : failed();
+        return sock ? sock.select(after) : noSocket('select');
       case 'sleep':
         sim.after(step.for, next);
         return;
       case 'shutdown':
-        return sock ? after(sock.shutdown(step.how)) : failed();
+        return sock ? after(sock.shutdown(step.how)) : noSocket('shutdown');
       case 'close': {
         const s = sock ?? listener;
-        if (!s) return failed();
+        if (!s) return noSocket('close');
         const r = s.close();
         if (s === sock) sock = null;
         else listener = null;

@@ -27,7 +27,10 @@ export interface PacketRecord {
   len: number;
   /** what the packet is, when it is something a reader wants pointed out */
   kind?: 'keepalive' | 'keepalive-ack' | 'retransmission' | 'loss-probe' | 'reset';
-  /** set when the packet was dropped at this vantage point (firewall rule, cut, loss) */
+  /**
+   * set when a host firewall rule dropped the packet at this vantage point (`INPUT`, `OUTPUT`).
+   * A packet lost on a cut or lossy path has a `tx` record and no `rx` record.
+   */
   dropped?: string;
 }
 

@@ -72,7 +72,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
     }
   };
   for (const spec of sc.apps) apps.push(startApp(world, spec, sc.hosts[spec.host]?.socket ?? {}, onFinish));
-  for (const f of sc.faults) world.sim.at(f.at, () => applyFault(world, path, f));
+  for (const f of sc.faults) world.sim.at(f.at, () => applyFault(world, path, apps, f));
 
   const timerTables: RunOutcome['timerTables'] = [];
   for (const t of opts.timersAt ?? []) {
@@ -92,7 +92,7 @@ function fault(world: World, detail: string, host?: Host, killsApps = false): vo
   world.sim.trace.emit({ kind: 'fault', t: world.sim.now, detail, ...(host ? { host: host.name } : {}), ...(killsApps ? { killsApps } : {}) });
 }
 
-function applyFault(world: World, path: Path, f: FaultSpec): void {
+function applyFault(world: World, path: Path, apps: AppRun[], f: FaultSpec): void {
   switch (f.type) {
     case 'cut':
     case 'restore': {
@@ -115,12 +115,14 @@ function applyFault(world: World, path: Path, f: FaultSpec): void {
     }
     case 'crash': {
       const h = world.host(f.host);
+      for (const a of apps) if (a.host === h) a.hostDown();
       h.crash();
       fault(world, `${h.name} crashed (power loss: no packet sent)`, h, true);
       return;
     }
     case 'reboot': {
       const h = world.host(f.host);
+      for (const a of apps) if (a.host === h) a.hostDown();
       h.crash();
       const up = (): void => {
         h.restart();

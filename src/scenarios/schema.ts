@@ -82,7 +82,8 @@ export const lossSchema = z.union([
 export const pathSchema = z
   .object({
     between: z.tuple([hostName, hostName]).optional().meta({ description: 'the two hosts; default: the first two hosts' }),
-    latency: duration.default(0.0005).meta({ description: 'one-way latency, default 0.5ms' }),
+    // zod 4 defaults skip the transform, so defaults are written in output units (µs).
+    latency: duration.default(500).meta({ description: 'one-way latency, default 0.5ms' }),
     loss: lossSchema.default(0),
     middleboxes: z.array(z.object({ type: z.string() }).loose()).default([]).meta({
       description: 'middleboxes in the path, in order from the first host (NAT/proxy: see their issue); none yet',
@@ -150,7 +151,7 @@ export const scenarioSchema = z
     description: z.string().default(''),
     article: z.string().optional().meta({ description: 'the seed article this reproduces, and what it reported' }),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
-    until: duration.optional().meta({ description: 'horizon; default: when every app has finished, capped at 30 days' }),
+    until: duration.optional().meta({ description: 'horizon; default: when every app has finished, plus 1 s, capped at 1 day' }),
     vantage: z.array(hostName).optional().meta({ description: 'interfaces whose packets the human trace shows; default: the first host' }),
     hosts: z.record(hostName, hostSchema).refine((h) => Object.keys(h).length >= 2, 'at least two hosts'),
     path: pathSchema.default({ latency: 500, loss: 0, middleboxes: [] }),

@@ -46,6 +46,13 @@ export function validateScenario(raw: unknown): Validation {
     for (const [opt, v] of Object.entries(h.socket)) if (v !== undefined) checkOpt(`hosts.${name}.socket.${opt}`, opt as SockOptName, v);
     if (h.timer === 'linux' && ![100, 250, 300, 1000].includes(h.hz)) problems.push(`hosts.${name}.hz: ${h.hz} is not a Linux CONFIG_HZ (100, 250, 300 or 1000)`);
   }
+  const ips = new Map<string, string>();
+  hosts.forEach((name, i) => {
+    const ip = sc.hosts[name]?.ip ?? `10.0.0.${i + 1}`;
+    const other = ips.get(ip);
+    if (other) problems.push(`hosts.${name}.ip: ${ip} is already ${other}'s address${sc.hosts[name]?.ip ? '' : ' (hosts without an ip get 10.0.0.<position>)'}`);
+    else ips.set(ip, name);
+  });
   if (sc.path.between) sc.path.between.forEach((h, i) => known(h) || problems.push(`path.between.${i}: no host named ${JSON.stringify(h)} (hosts: ${hosts.join(', ')})`));
   if (sc.path.middleboxes.length > 0) problems.push('path.middleboxes: middleboxes (NAT, proxies) are not available yet; remove them');
   sc.apps.forEach((a, i) => {

@@ -8,7 +8,7 @@
 import type { Actor } from 'xstate';
 import type { Handle, Sim } from '../engine/sim.ts';
 import type { Micros } from '../engine/time.ts';
-import type { Seq } from '../wire/seq.ts';
+import { seqDiff, type Seq } from '../wire/seq.ts';
 import type { HostStack } from './host-stack.ts';
 import type { keepaliveMachine } from './keepalive/machine.ts';
 import type { SockOpts } from './options.ts';
@@ -118,7 +118,8 @@ export class Conn {
 
   /** Data written by the application and not yet sent. */
   get unsent(): number {
-    return (this.writeSeq - this.sndNxt) >>> 0;
+    // Once our FIN is out SND.NXT is one past the last byte written: nothing is unsent.
+    return Math.max(0, seqDiff(this.writeSeq, this.sndNxt));
   }
 
   /** Sequence space sent and not yet acknowledged (Linux packets_out > 0). */

@@ -44,8 +44,8 @@ function synSent(c: Conn, s: Segment): InputResult {
   c.sndWnd = s.win;
   if (c.retransmits === 0) rttSample(c, c.sim.now - (c.rttSample?.t ?? c.sim.now));
   c.rttSample = null;
+  sendAck(c); // the handshake's final ACK leaves before anything connect()'s caller writes
   establish(c);
-  sendAck(c);
   return 'ok';
 }
 
