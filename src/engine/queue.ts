@@ -15,6 +15,8 @@ export interface EventEntry {
   readonly time: Micros;
   readonly seq: number;
   fn: (() => void) | null;
+  /** taken off the queue by pop(): cancelling it now changes nothing */
+  popped: boolean;
 }
 
 export class EventQueue {
@@ -28,7 +30,7 @@ export class EventQueue {
   }
 
   push(time: Micros, fn: () => void): EventEntry {
-    const e: EventEntry = { time, seq: this.nextSeq++, fn };
+    const e: EventEntry = { time, seq: this.nextSeq++, fn, popped: false };
     const h = this.heap;
     h.push(e);
     this.siftUp(h.length - 1);
@@ -36,7 +38,7 @@ export class EventQueue {
   }
 
   cancel(e: EventEntry): void {
-    if (e.fn === null) return;
+    if (e.fn === null || e.popped) return;
     e.fn = null;
     this.stale++;
     if (this.stale > 1024 && this.stale > this.heap.length >>> 1) this.compact();
@@ -48,10 +50,12 @@ export class EventQueue {
     return this.heap[0]?.time;
   }
 
-  /** Remove and return the next live event. */
+  /** Remove and return the next live event. It can no longer be cancelled. */
   pop(): EventEntry | undefined {
     this.dropStale();
-    return this.popTop();
+    const e = this.popTop();
+    if (e) e.popped = true;
+    return e;
   }
 
   private dropStale(): void {

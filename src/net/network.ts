@@ -65,6 +65,10 @@ export class Path {
     this.ab = new LinkDir(a, b, opts.latency, opts.loss, sim);
     this.ba = new LinkDir(b, a, opts.latency, opts.loss, sim);
     this.routerIp = opts.routerIp ?? '10.0.0.254';
+    this.hopsAb.push(this.ab);
+    this.hopsBa.push(this.ba);
+    this.nextAb.push(...this.chain(this.hopsAb, b));
+    this.nextBa.push(...this.chain(this.hopsBa, a));
   }
 
   dir(from: Host): LinkDir {
@@ -75,20 +79,30 @@ export class Path {
    * The stages a packet from `from` passes, in order. Today one link direction; a
    * middlebox is inserted here as its own hop between two links.
    */
-  hops(from: Host): Hop[] {
-    return [this.dir(from)];
+  hops(from: Host): readonly Hop[] {
+    return from === this.a ? this.hopsAb : this.hopsBa;
+  }
+
+  private readonly hopsAb: Hop[] = [];
+  private readonly hopsBa: Hop[] = [];
+  /** per direction, the continuation after hop i (built once, not per packet) */
+  private readonly nextAb: ((p: Packet) => void)[] = [];
+  private readonly nextBa: ((p: Packet) => void)[] = [];
+
+  private chain(hops: Hop[], to: Host): ((p: Packet) => void)[] {
+    const next: ((p: Packet) => void)[] = [];
+    for (let i = hops.length; i >= 0; i--) {
+      const hop = hops[i];
+      const after = next[i + 1];
+      next[i] = hop && after ? (p) => hop.handle(p, after) : (p) => to.receive(p);
+    }
+    return next;
   }
 
   /** Send a packet from `from` through every hop to the far host. */
   forward(from: Host, pkt: Packet): void {
-    const hops = this.hops(from);
-    const to = from === this.a ? this.b : this.a;
-    const stage = (i: number) => (p: Packet): void => {
-      const hop = hops[i];
-      if (hop) hop.handle(p, stage(i + 1));
-      else to.receive(p);
-    };
-    stage(0)(pkt);
+    const first = (from === this.a ? this.nextAb : this.nextBa)[0];
+    first?.(pkt);
   }
 
   /** Directions named like `client->server`, `both`, or undefined (both). */

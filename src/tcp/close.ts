@@ -106,17 +106,19 @@ export function appClose(c: Conn): void {
   c.orphan = true;
   c.rdShut = true;
   if (c.done) return;
+  if (c.state === 'SYN_SENT') {
+    tcpDone(c, null, 'closed in SYN_SENT'); // close-on-syn-sent.pkt: nothing is sent
+    return;
+  }
+  // __tcp_close(): unread data in any state -> RST|ACK and CLOSE (RFC 2525 §2.17)
+  if (c.rcvBuf > 0) {
+    sendActiveReset(c);
+    tcpDone(c, null, 'closed with unread data');
+    return;
+  }
   switch (c.state) {
-    case 'SYN_SENT':
-      tcpDone(c, null, 'closed in SYN_SENT'); // close-on-syn-sent.pkt: nothing is sent
-      return;
     case 'ESTABLISHED':
     case 'CLOSE_WAIT':
-      if (c.rcvBuf > 0) {
-        sendActiveReset(c);
-        tcpDone(c, null, 'closed with unread data');
-        return;
-      }
       queueFin(c);
       return;
     case 'FIN_WAIT_2':

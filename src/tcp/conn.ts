@@ -94,7 +94,7 @@ export class Conn {
     readonly lport: number,
     readonly rip: string,
     readonly rport: number,
-    readonly opts: SockOpts,
+    public opts: SockOpts,
   ) {
     this.sim = stack.sim;
     this.name = `${stack.name}:${lport}>${stack.nameOf(rip)}:${rport}`;

@@ -5,7 +5,7 @@
  */
 import type { Conn } from './conn.ts';
 import { stopRtx, computeRto } from './rtx.ts';
-import { createKeepalive } from './keepalive/bind.ts';
+import { enableKeepalive } from './keepalive/bind.ts';
 
 export function establish(c: Conn): void {
   stopRtx(c);
@@ -19,8 +19,7 @@ export function establish(c: Conn): void {
   c.lrcvtime = now;
   c.rcvTstamp = now;
   c.setState('ESTABLISHED');
-  c.ka = createKeepalive(c);
-  if (c.opts.keepalive) c.ka.send({ type: 'ENABLE' });
+  if (c.opts.keepalive) enableKeepalive(c);
   const cb = c.onEstablished;
   c.onEstablished = null;
   cb?.(c);

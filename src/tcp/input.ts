@@ -72,6 +72,13 @@ function synRecv(c: Conn, s: Segment): InputResult {
 function synchronized(c: Conn, s: Segment): InputResult {
   const seqLen = s.len + (s.flags & FIN ? 1 : 0);
   const end = seqAdd(s.seq, seqLen);
+  // tcp_reset_check(): after the peer's FIN, a RST at RCV.NXT−1 (its FIN's number) is accepted
+  // too, even though it is left of the window (tcp_validate_incoming checks it in both branches).
+  const afterFin = c.finRcvd && (c.state === 'CLOSE_WAIT' || c.state === 'LAST_ACK' || c.state === 'CLOSING');
+  if (s.flags & RST && afterFin && s.seq === seqAdd(c.rcvNxt, -1)) {
+    tcpReset(c);
+    return 'ok';
+  }
   // tcp_sequence(): entirely below RCV.NXT (a keepalive probe) or beyond the window.
   if (seqLt(end, c.rcvNxt) || seqGt(s.seq, seqAdd(c.rcvNxt, c.stack.profile.tcp.window))) {
     if (!(s.flags & RST)) oowAck(c, s);
@@ -79,13 +86,12 @@ function synchronized(c: Conn, s: Segment): InputResult {
   }
   if (s.flags & RST) {
     // RFC 5961 §3.2: only an exact RCV.NXT resets; in-window otherwise -> challenge ACK.
-    const afterFin = c.finRcvd && (c.state === 'CLOSE_WAIT' || c.state === 'LAST_ACK' || c.state === 'CLOSING');
-    if (s.seq === c.rcvNxt || (afterFin && s.seq === seqAdd(c.rcvNxt, -1))) tcpReset(c);
-    else sendAck(c);
+    if (s.seq === c.rcvNxt) tcpReset(c);
+    else challengeAck(c);
     return 'ok';
   }
   if (s.flags & SYN) {
-    sendAck(c); // RFC 5961 §4: challenge ACK
+    challengeAck(c); // RFC 5961 §4
     return 'ok';
   }
   if (!(s.flags & ACK)) return 'ok';
@@ -98,6 +104,14 @@ function synchronized(c: Conn, s: Segment): InputResult {
   }
   dataArrives(c, s, end);
   return 'ok';
+}
+
+/** tcp_send_challenge_ack(): rate-limited per socket together with out-of-window dupACKs. */
+function challengeAck(c: Conn): void {
+  const now = c.sim.now;
+  if (now - c.lastOowAck < c.stack.profile.tcp.invalidRatelimitUs) return;
+  c.lastOowAck = now;
+  sendAck(c);
 }
 
 /** Out-of-window segment: duplicate ACK, at most one per tcp_invalid_ratelimit. */

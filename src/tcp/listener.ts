@@ -31,7 +31,9 @@ export class Listener {
   synArrives(pkt: TcpPacket): void {
     if (this.closed || this.queue.length > this.backlog) return; // accept queue full: SYN dropped
     const s = pkt.seg;
-    const c = new Conn(this.host, this.host.ip, this.port, pkt.src, s.sport, cloneSockOpts(this.opts));
+    // The request socket reads the listener's options until the final ACK creates the child,
+    // which then gets its own copy (tcp_create_openreq_child via sk_clone).
+    const c = new Conn(this.host, this.host.ip, this.port, pkt.src, s.sport, this.opts);
     c.irs = s.seq;
     c.rcvNxt = seqAdd(s.seq, 1);
     c.iss = this.host.newIss();
@@ -40,6 +42,7 @@ export class Listener {
     c.sndWnd = s.win;
     c.setState('SYN_RECV');
     c.onEstablished = (child) => {
+      child.opts = cloneSockOpts(this.opts);
       this.queue.push(child);
       this.wake();
     };

@@ -13,6 +13,7 @@ import { appClose, queueFin } from './close.ts';
 import { defaultSockOpts, type SockOpts } from './options.ts';
 import { pushData, sendSyn } from './output.ts';
 import { armSynTimer } from './rtx.ts';
+import { enableKeepalive } from './keepalive/bind.ts';
 import { SENDS_DATA } from './state.ts';
 import { seqAdd } from '../wire/seq.ts';
 
@@ -88,7 +89,7 @@ export class Socket {
       case 'SO_KEEPALIVE':
         if (v !== 0 && !o.keepalive) {
           o.keepalive = true;
-          if (live) c.ka?.send({ type: 'ENABLE' }); // armed for the full keepidle from now
+          if (live) enableKeepalive(c); // armed for the full keepidle from now
         } else if (v === 0 && o.keepalive) {
           o.keepalive = false;
           if (live) c.ka?.send({ type: 'DISABLE' });
@@ -221,7 +222,10 @@ export class Socket {
     return this.finish('send', start, ok(bytes), undefined, args);
   }
 
-  /** Blocking recv: data first, then the pending error once, then 0 (EOF). */
+  /**
+   * Blocking recv (tcp_recvmsg_locked): queued data first; then EOF if the peer's FIN
+   * arrived (SOCK_DONE, checked before sk_err); then the pending error once; then 0.
+   */
   recv(max: number, cb: (r: Result<number>) => void): void {
     const start = this.host.sim.now;
     const c = this.conn;
@@ -235,6 +239,10 @@ export class Socket {
         const n = Math.min(max, c.rcvBuf);
         c.rcvBuf -= n;
         this.finish('recv', start, ok(n), cb);
+        return;
+      }
+      if (c.finRcvd) {
+        this.finish('recv', start, ok(0), cb);
         return;
       }
       if (c.skErr) {

@@ -45,7 +45,18 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
   };
 }
 
-export function createKeepalive(c: Conn) {
+/**
+ * SO_KEEPALIVE turned on for a connection (or a connection established with it on):
+ * arm the timer for a full keepidle from now. The actor is created on first use, so
+ * connections that never enable keepalive carry none.
+ */
+export function enableKeepalive(c: Conn): void {
+  if (c.done || c.state === 'SYN_SENT' || c.state === 'SYN_RECV') return; // armed at establishment
+  if (!c.ka) c.ka = createKeepalive(c);
+  c.ka.send({ type: 'ENABLE' });
+}
+
+function createKeepalive(c: Conn) {
   const actor = createActor(keepaliveMachine, { input: { host: keepaliveHost(c) }, clock: simClock(c.sim) });
   if (c.sim.trace.active) {
     let last = 'off';
