@@ -71,6 +71,24 @@ export class Path {
     this.nextBa.push(...this.chain(this.hopsBa, a));
   }
 
+  private icmpBuckets = new Map<string, { tokens: number; last: number }>();
+
+  /**
+   * The router's per-destination ICMP rate limit (inet_peer_xrlim_allow with icmp_ratelimit
+   * 1 s and XRLIM_BURST_FACTOR 6): a bucket of 6 s of tokens, each ICMP costs 1 s, refilled
+   * with elapsed time; a new peer starts full.
+   */
+  icmpAllowed(dst: string, now: Micros): boolean {
+    const timeout = 1_000_000;
+    const b = this.icmpBuckets.get(dst) ?? { tokens: 6 * timeout, last: now };
+    b.tokens = Math.min(6 * timeout, b.tokens + (now - b.last));
+    b.last = now;
+    const ok = b.tokens >= timeout;
+    if (ok) b.tokens -= timeout;
+    this.icmpBuckets.set(dst, b);
+    return ok;
+  }
+
   dir(from: Host): LinkDir {
     return from === this.a ? this.ab : this.ba;
   }
@@ -153,7 +171,8 @@ export class Network implements Wire {
     if (!to || !path) return; // no route: silently lost
     const dir = path.dir(from);
     if (dir.unreachable && pkt.proto === 'tcp') {
-      // the router answers for the far side (RFC 792 destination unreachable)
+      // the router answers for the far side (RFC 792 destination unreachable), rate-limited
+      if (!path.icmpAllowed(pkt.src, this.sim.now)) return;
       const icmp: IcmpPacket = { proto: 'icmp', src: path.routerIp, dst: pkt.src, code: dir.unreachable, quoted: pkt };
       this.sim.after(dir.latency, () => from.receive(icmp));
       return;

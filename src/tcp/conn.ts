@@ -35,6 +35,8 @@ export class Conn {
   cwnd = 0;
   /** the highest segment sent, for the tail loss probe */
   lastSeg = { seq: 0, len: 0, flags: 0 };
+  /** when the segment at SND.UNA was last (re)transmitted, µs (tcp_skb_timestamp_us of the head) */
+  headSentAt: Micros = 0;
 
   // Receive sequence space
   irs: Seq = 0;

@@ -67,6 +67,7 @@ export function pushData(c: Conn): void {
 
 function transmitNew(c: Conn, len: number, flags: number): void {
   const seq = c.sndNxt;
+  if (seq === c.sndUna) c.headSentAt = c.sim.now;
   emit(c, seq, flags, len);
   c.lastSeg = { seq, len, flags };
   if (flags & FIN) c.finSeq = seqAdd(seq, len);

@@ -104,6 +104,24 @@ function sendLossProbe(c: Conn): void {
   arm(c, 'rto', clampToUserTimeout(c, c.rto));
 }
 
+/**
+ * RFC 6069 (tcp_ld_RTO_revert, net/ipv4/tcp_ipv4.c): an ICMP net/host unreachable for the
+ * head segment during RTO backoff undoes one backoff step; if the shorter RTO has already
+ * run out since the head was sent, retransmit now.
+ */
+export function revertRtoOnIcmp(c: Conn, quotedSeq: number): void {
+  if (quotedSeq !== c.sndUna || c.retransmits === 0 || c.backoff === 0 || c.rtxKind !== 'rto') return;
+  const tb = c.stack.tb;
+  c.backoff--;
+  c.rto = Math.min(computeRto(c) * 2 ** c.backoff, tb.usecs(c.stack.profile.tcp.rtoMaxUs));
+  const remaining = c.rto - tb.usecs(c.sim.now - c.headSentAt);
+  if (remaining > 0) arm(c, 'rto', remaining);
+  else {
+    stopRtx(c);
+    retransmitTimer(c);
+  }
+}
+
 /** tcp_retransmit_timer(). */
 function retransmitTimer(c: Conn): void {
   if (c.state === 'SYN_RECV') return synAckTimer(c);
@@ -141,6 +159,7 @@ function retransmitHead(c: Conn): void {
   c.cwnd = mss;
   emit(c, c.sndUna, flags, len, 'retransmission');
   c.lastSeg = { seq: c.sndUna, len, flags };
+  c.headSentAt = c.sim.now;
 }
 
 /**
