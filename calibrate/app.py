@@ -35,6 +35,7 @@ TCP_OPTS = {
     "TCP_USER_TIMEOUT": getattr(socket, "TCP_USER_TIMEOUT", 18),
     "TCP_SYNCNT": getattr(socket, "TCP_SYNCNT", 7),
 }
+OPTION_ORDER = ["SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_SYNCNT"]
 SHUT = {"SHUT_RD": socket.SHUT_RD, "SHUT_WR": socket.SHUT_WR, "SHUT_RDWR": socket.SHUT_RDWR}
 
 
@@ -69,6 +70,7 @@ class App:
         self.t0 = t0
         self.listener = None
         self.cur = None
+        self.fresh = None  # socket made by prepare_socket() for the next listen/connect
         self.sockets = []  # every socket, kept referenced so none is closed by GC
 
     def wait_until(self, t):
@@ -78,14 +80,21 @@ class App:
                 return
             time.sleep(min(left, 0.05) if left > 0.002 else left)
 
-    def new_socket(self):
+    def prepare_socket(self, i):
+        """A new socket with the host's socket options (schema: hosts.<h>.socket) applied
+        before connect/listen. They are real setsockopt() calls of the program, so each is
+        logged as its own call, in the simulator's order (src/scenarios/apps.ts)."""
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sockets.append(s)
-        # Host socket options, applied before connect/listen (schema: hosts.<h>.socket).
-        for name, value in self.cfg.get("socket", {}).items():
+        self.fresh = s
+        opts = self.cfg.get("socket", {})
+        for name in [n for n in OPTION_ORDER if n in opts]:
             level, opt = opt_level(name)
-            s.setsockopt(level, opt, int(value))
-        return s
+            value = int(opts[name])
+            ok, _ = self.call(i, "setsockopt", {"name": name, "value": opts[name]}, lambda: s.setsockopt(level, opt, value) or 0)
+            if not ok:
+                return False
+        return True
 
     def need_cur(self):
         if self.cur is None:
@@ -94,7 +103,7 @@ class App:
 
     # ---- one method per call; each returns the result to log ----
     def do_listen(self, st):
-        s = self.new_socket()
+        s = self.fresh
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("0.0.0.0", st["port"]))
         s.listen(st.get("backlog", 128))
@@ -114,7 +123,7 @@ class App:
         ip = self.cfg["peers"].get(st["to"])
         if ip is None:
             raise StepError("EHOSTUNREACH")
-        s = self.new_socket()
+        s = self.fresh
         self.cur = s
         s.connect((ip, st["port"]))
         return 0
@@ -199,6 +208,8 @@ class App:
     def run_step(self, i, st):
         name = st["call"]
         args = {k: v for k, v in st.items() if k not in ("call", "at")}
+        if name in ("listen", "connect") and not self.prepare_socket(i):
+            return False
         if name == "send":
             return self.run_send(i, st, args)
         if name == "recv":

@@ -53,7 +53,7 @@ export class AppProcess {
 
   /** Spawn in namespace `ns`, send the configuration, wait for ready. */
   async start(ns: string, peers: Record<string, string>, socket: SocketOptionsSpec): Promise<void> {
-    const [cmd, ...args] = inNs(ns, pythonPath(), '-u', APP_PY) as [string, ...string[]];
+    const [cmd, ...args] = inNs(ns, pythonPath(), '-u', '-B', APP_PY) as [string, ...string[]];
     const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));

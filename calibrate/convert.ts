@@ -6,10 +6,11 @@
  * successful connect of the run); `timeBase.scenarioOffset` says where that moment lies in
  * scenario time, so a reader can re-align to scenario time if needed.
  */
-import type { CallRecord, DetectionRecord, EventRecord, PacketRecord, RunJson } from '../src/scenarios/result.ts';
+import type { CallRecord, EventRecord, PacketRecord, RunJson } from '../src/scenarios/result.ts';
 import type { FaultSpec, Scenario } from '../src/scenarios/schema.ts';
 import type { AppLogLine } from './apps.ts';
-import { flagString, TH, type RawTcp } from './pcap.ts';
+import { flagString, icmpName, TH, type RawIcmp, type RawTcp } from './pcap.ts';
+import { buildSummary } from './summary.ts';
 
 /** Where t = 0 of a kernel run lies. */
 export interface TimeBase {
@@ -47,6 +48,10 @@ export interface KernelRunData {
   kernel: { release: string; hz: number; python?: string };
   /** packets per vantage host (the host whose interface tcpdump listened on) */
   packets: Record<string, RawTcp[]>;
+  /** ICMP messages per vantage host */
+  icmp: Record<string, RawIcmp[]>;
+  /** the router's address, to name ICMP it sends */
+  routerIp: string;
   apps: AppResult[];
   faults: FaultResult[];
   notes: string[];
@@ -97,26 +102,34 @@ export function toPacketRecords(
 }
 
 /**
- * Mark packets the way Wireshark's TCP analysis does: a keepalive is a segment of 0 or 1 byte
- * whose seq is one below the next expected seq in its direction, with no SYN/FIN/RST; the
- * keepalive-ack is the first pure ACK the other side sends after it. One refinement: the seq
- * must also be one below what the peer has acknowledged (Linux probes carry SND.UNA − 1,
- * tcp_xmit_probe_skb), so a retransmitted 1-byte write (seq = SND.UNA) is not a probe.
+ * Mark packets like Wireshark's TCP analysis, made exact for Linux:
+ *  - keepalive: zero length (Linux never sends the one-garbage-octet variant,
+ *    tcp_xmit_probe_skb), seq = next expected − 1 = peer's ack − 1 (SND.UNA − 1), no SYN/FIN/RST;
+ *    Wireshark also accepts 1 byte, which would flag every retransmitted 1-byte write;
+ *  - keepalive-ack: the first pure ACK the other side sends after a probe;
+ *  - loss-probe: the first retransmission of data after new data was sent (Linux sends a tail
+ *    loss probe first whenever SACK is on and the connection is in Open state; its PTO is
+ *    capped by the RTO, tcp_schedule_loss_probe); later ones are retransmissions;
+ *  - reset: any RST.
  * Works on one vantage point's packets in capture order; relative seq/ack must be set.
  */
 export function classify(packets: PacketRecord[]): void {
   const next = new Map<string, number>();
   const acked = new Map<string, number>();
   const pendingProbe = new Map<string, boolean>();
+  const probed = new Map<string, boolean>(); // a retransmission already happened since the last new data
   for (const p of packets) {
     const dirKey = `${p.src}:${p.sport}>${p.dst}:${p.dport}`;
     const revKey = `${p.dst}:${p.dport}>${p.src}:${p.sport}`;
-    const kind = kindOf(p, next.get(dirKey), acked.get(dirKey), pendingProbe.get(revKey) === true);
+    let kind = kindOf(p, next.get(dirKey), acked.get(dirKey), pendingProbe.get(revKey) === true);
+    if (kind === 'retransmission' && p.len > 0 && probed.get(dirKey) === false) kind = 'loss-probe';
     if (kind !== undefined) p.kind = kind;
     pendingProbe.set(revKey, false);
-    pendingProbe.set(dirKey, p.kind === 'keepalive');
+    pendingProbe.set(dirKey, kind === 'keepalive');
     if (p.flags.includes('R')) continue;
     const end = p.seq + p.len + (p.flags.includes('S') ? 1 : 0) + (p.flags.includes('F') ? 1 : 0);
+    if (p.len > 0 && end > (next.get(dirKey) ?? 0)) probed.set(dirKey, false);
+    else if (kind === 'retransmission' || kind === 'loss-probe') probed.set(dirKey, true);
     next.set(dirKey, Math.max(next.get(dirKey) ?? 0, end));
     if (p.flags.includes('.')) acked.set(revKey, Math.max(acked.get(revKey) ?? 0, p.ack));
   }
@@ -127,7 +140,7 @@ function kindOf(p: PacketRecord, expected: number | undefined, una: number | und
   const fin = p.flags.includes('F');
   if (p.flags.includes('R')) return 'reset';
   if (expected === undefined) return undefined;
-  const probeShape = !syn && !fin && p.len <= 1 && p.seq === expected - 1;
+  const probeShape = !syn && !fin && p.len === 0 && p.seq === expected - 1;
   if (probeShape && (una === undefined || p.seq === una - 1)) return 'keepalive';
   if ((p.len > 0 || syn || fin) && p.seq < expected) return 'retransmission';
   if (p.flags === '.' && p.len === 0 && answersProbe) return 'keepalive-ack';
@@ -149,7 +162,9 @@ export function toCallRecords(app: AppResult, rel: (us: number) => number): Call
     else if (l.result !== undefined) rec.result = l.result;
     out.push(rec);
   }
-  if (open) out.push({ ...base(open), t: sec(open.t), start: sec(open.t), pending: true });
+  // A call blocked when a crash/reboot killed the program did not "remain pending at the end
+  // of the run": the process is gone. Like the simulator, report nothing for it.
+  if (open && !app.killedByFault) out.push({ ...base(open), t: sec(open.t), start: sec(open.t), pending: true });
   return out;
 }
 
@@ -175,7 +190,7 @@ export function toRunJson(d: KernelRunData): KernelRunJson {
   }
   packets.sort((a, b) => a.t - b.t);
   const calls = d.apps.flatMap((a) => toCallRecords(a, rel)).sort((a, b) => a.t - b.t);
-  const events = buildEvents(d, rel);
+  const events = buildEvents(d, rel, (ip) => (ip === d.routerIp ? 'router' : ipToHost(ip)));
   const hosts = Object.fromEntries(
     Object.entries(d.hostIps).map(([h, ip]) => [h, { ip, os: 'linux', hz: d.kernel.hz, timer: 'linux' as const, jiffyPhaseUs: 0 }]),
   );
@@ -188,41 +203,34 @@ export function toRunJson(d: KernelRunData): KernelRunJson {
     packets,
     calls,
     events,
-    summary: buildSummary(d, packets, calls, rel),
+    summary: buildSummary({ hosts: Object.keys(d.hostIps), packets, calls, faultAt: faultAt(d, rel), endedAt: rel(d.endUs) }),
     kernel: d.kernel,
     timeBase: { origin: anchorUs === d.t0Us ? 'scenario-start' : 'connect-return', scenarioOffset: (anchorUs - d.t0Us) / 1e6 },
   };
 }
 
-function buildEvents(d: KernelRunData, rel: (us: number) => number): EventRecord[] {
+function buildEvents(d: KernelRunData, rel: (us: number) => number, name: (ip: string) => string): EventRecord[] {
   const events: EventRecord[] = d.notes.map((n) => ({ t: rel(d.t0Us), kind: 'note' as const, detail: n }));
+  // Same wording as the simulator's ICMP notes (src/report/json.ts eventRecords).
+  for (const [host, list] of Object.entries(d.icmp)) {
+    for (const m of list) {
+      const dir = d.hostIps[host] === m.srcIp ? 'tx' : 'rx';
+      events.push({ t: rel(m.tsUs), host, kind: 'note', detail: `${dir} ICMP ${icmpName(m.type, m.code)} ${name(m.srcIp)} > ${name(m.dstIp)}` });
+    }
+  }
   for (const f of d.faults) {
     const ms = ((f.endUs - f.startUs) / 1000).toFixed(1);
     const host = 'host' in f.fault ? f.fault.host : undefined;
     events.push({ t: rel(f.startUs), kind: 'fault', ...(host ? { host } : {}), detail: `${f.detail} (scheduled ${f.fault.at / 1e6} s, took ${ms} ms)` });
   }
-  for (const a of d.apps) if (a.killedByFault) events.push({ t: rel(d.endUs), host: a.host, kind: 'note', detail: `${a.name} was killed by a crash/reboot` });
+  for (const a of d.apps) {
+    if (!a.killedByFault) continue;
+    const f = d.faults.find((x) => (x.fault.type === 'crash' || x.fault.type === 'reboot') && x.fault.host === a.host);
+    events.push({ t: rel(f?.startUs ?? d.endUs), host: a.host, kind: 'note', detail: `app ${a.name} killed by the ${f?.fault.type ?? 'fault'}; its blocked call never returns` });
+  }
   return events.sort((a, b) => a.t - b.t);
 }
 
-function buildSummary(d: KernelRunData, packets: PacketRecord[], calls: CallRecord[], rel: (us: number) => number): RunJson['summary'] {
-  const faultStart = d.faults.length > 0 ? Math.min(...d.faults.map((f) => f.startUs)) : undefined;
-  const faultAt = faultStart === undefined ? undefined : rel(faultStart);
-  const detections: DetectionRecord[] = [];
-  const seen = new Set<string>();
-  for (const c of calls) {
-    if (c.errno === undefined || seen.has(`${c.host}/${c.app}`)) continue;
-    seen.add(`${c.host}/${c.app}`);
-    const det: DetectionRecord = { host: c.host, app: c.app, errno: c.errno, t: c.t };
-    if (faultAt !== undefined) det.afterFault = Math.round((c.t - faultAt) * 1e6) / 1e6;
-    detections.push(det);
-  }
-  const keepalive: RunJson['summary']['keepalive'] = {};
-  for (const h of Object.keys(d.hostIps)) {
-    const tx = packets.filter((p) => p.at === h && p.dir === 'tx');
-    const probes = tx.filter((p) => p.kind === 'keepalive');
-    keepalive[h] = { probes: probes.length, replies: tx.filter((p) => p.kind === 'keepalive-ack').length, bytes: probes.reduce((s, p) => s + p.len, 0) };
-  }
-  const verdict = detections.length === 0 ? 'no application saw an error' : detections.map((x) => `${x.host}: ${x.errno} at ${x.t.toFixed(3)} s`).join('; ');
-  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, keepalive, packets: packets.length, endedAt: rel(d.endUs), verdict };
+function faultAt(d: KernelRunData, rel: (us: number) => number): number | undefined {
+  return d.faults.length > 0 ? rel(Math.min(...d.faults.map((f) => f.startUs))) : undefined;
 }

@@ -49,7 +49,7 @@ export class FaultInjector {
       notes.push(`path loss ${p}: iptables statistic match (unseeded; packet-level comparison is meaningless)`);
     }
     if (scenario.path.latency > 1_000) {
-      notes.push(`path latency ${scenario.path.latency} µs ignored: this kernel has no sch_netem; the veth path is ~0.05 ms`);
+      notes.push(`path latency ${scenario.path.latency} µs ignored: this kernel has no sch_netem; the veth + router path is ~0.03 ms one way`);
     }
     return notes;
   }

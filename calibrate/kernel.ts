@@ -22,7 +22,7 @@ import { AppProcess, pythonPath } from './apps.ts';
 import { CaptureSet } from './capture.ts';
 import { toRunJson, type FaultResult, type KernelRunJson } from './convert.ts';
 import { FaultInjector, type Applied } from './faults.ts';
-import { HOST_IF, reapStaleNamespaces, Topology } from './netns.ts';
+import { HOST_IF, reapStaleNamespaces, ROUTER_IP, Topology } from './netns.ts';
 import { nowUs, run, sleep, sleepUntil } from './sh.ts';
 
 export interface KernelRunOptions {
@@ -141,6 +141,7 @@ class Harness {
     // FIN/RST on the wire that the scenario never asked for.
     await this.captures.stopAll();
     await Promise.all(this.apps.map((a) => a.kill()));
+    notes.push(...this.captures.warnings());
     const broken = this.apps.filter((a) => a.errors().trim() !== '');
     for (const a of broken) this.log(`app ${a.name} stderr:\n${a.errors()}`);
     return toRunJson({
@@ -150,6 +151,8 @@ class Harness {
       hostIps: Object.fromEntries([...this.topo.hosts.values()].map((h) => [h.name, h.ip])),
       kernel: { ...kernelInfo(), python: (await run([pythonPath(), '--version'])).trim() },
       packets: Object.fromEntries([...this.topo.hosts.keys()].map((name) => [name, this.captures.packets(name)])),
+      icmp: Object.fromEntries([...this.topo.hosts.keys()].map((name) => [name, this.captures.icmp(name)])),
+      routerIp: ROUTER_IP,
       apps: this.apps.map((a) => ({ name: a.name, host: a.spec.host, log: a.log, killedByFault: a.killedByFault })),
       faults: this.faults,
       notes,

@@ -31,7 +31,7 @@ export interface HostNet {
 /** Default address of the k-th host (0-based) when the scenario gives none. */
 export const defaultIp = (k: number): string => `10.77.0.${k + 1}`;
 
-/** Namespace prefix for this process: kal<pid>-. Names stay under 15 chars for short hosts. */
+/** Namespace prefix for this process: kal<pid>- (namespace names are files in /run/netns; only interface names are limited to 15 chars). */
 export const nsPrefix = (pid: number = process.pid): string => `kal${pid}-`;
 
 export class Topology {

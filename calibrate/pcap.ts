@@ -22,14 +22,30 @@ export interface RawTcp {
   len: number;
 }
 
+/** One captured ICMP message (destination unreachable and friends). */
+export interface RawIcmp {
+  tsUs: number;
+  srcIp: string;
+  dstIp: string;
+  type: number;
+  code: number;
+}
+
+/** Everything decoded from one pcap file. */
+export interface Capture {
+  tcp: RawTcp[];
+  icmp: RawIcmp[];
+}
+
 export const TH = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 } as const;
 
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_LINUX_SLL = 113;
 
-/** Parse a whole pcap file; non-IPv4/TCP frames are skipped. */
-export function parsePcap(buf: Buffer): RawTcp[] {
-  if (buf.length < 24) return [];
+/** Parse a whole pcap file; frames other than IPv4 TCP/ICMP are skipped. */
+export function parsePcap(buf: Buffer): Capture {
+  const out: Capture = { tcp: [], icmp: [] };
+  if (buf.length < 24) return out;
   const magic = buf.readUInt32LE(0);
   const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
   const be = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
@@ -37,7 +53,6 @@ export function parsePcap(buf: Buffer): RawTcp[] {
   const nano = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
   const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const linktype = u32(20) & 0xffff;
-  const out: RawTcp[] = [];
   for (let off = 24; off + 16 <= buf.length; ) {
     const sec = u32(off);
     const frac = u32(off + 4);
@@ -47,12 +62,13 @@ export function parsePcap(buf: Buffer): RawTcp[] {
     if (off > buf.length) break; // truncated last record (capture killed mid-write)
     const tsUs = sec * 1_000_000 + (nano ? Math.floor(frac / 1000) : frac);
     const pkt = decodeFrame(buf.subarray(start, start + incl), linktype, tsUs);
-    if (pkt) out.push(pkt);
+    if (pkt && 'sport' in pkt) out.tcp.push(pkt);
+    else if (pkt) out.icmp.push(pkt);
   }
   return out;
 }
 
-function decodeFrame(f: Buffer, linktype: number, tsUs: number): RawTcp | null {
+function decodeFrame(f: Buffer, linktype: number, tsUs: number): RawTcp | RawIcmp | null {
   let ipOff: number;
   if (linktype === LINKTYPE_ETHERNET) {
     if (f.length < 14 || f.readUInt16BE(12) !== 0x0800) return null;
@@ -63,14 +79,19 @@ function decodeFrame(f: Buffer, linktype: number, tsUs: number): RawTcp | null {
   } else {
     throw new Error(`pcap link type ${linktype} not supported`);
   }
-  return decodeIpv4Tcp(f.subarray(ipOff), tsUs);
+  return decodeIpv4(f.subarray(ipOff), tsUs);
 }
 
-function decodeIpv4Tcp(ip: Buffer, tsUs: number): RawTcp | null {
+function decodeIpv4(ip: Buffer, tsUs: number): RawTcp | RawIcmp | null {
   if (ip.length < 20) return null;
   const vihl = ip.readUInt8(0);
-  if (vihl >> 4 !== 4 || ip.readUInt8(9) !== 6) return null;
+  const proto = ip.readUInt8(9);
+  if (vihl >> 4 !== 4) return null;
   const ihl = (vihl & 0x0f) * 4;
+  if (proto === 1 && ip.length >= ihl + 2) {
+    return { tsUs, srcIp: dotted(ip, 12), dstIp: dotted(ip, 16), type: ip.readUInt8(ihl), code: ip.readUInt8(ihl + 1) };
+  }
+  if (proto !== 6) return null;
   const total = ip.readUInt16BE(2);
   const t = ip.subarray(ihl);
   if (t.length < 20) return null;
@@ -90,6 +111,15 @@ function decodeIpv4Tcp(ip: Buffer, tsUs: number): RawTcp | null {
 }
 
 const dotted = (b: Buffer, o: number): string => [0, 1, 2, 3].map((i) => b.readUInt8(o + i)).join('.');
+
+const UNREACH_CODES: Record<number, string> = { 0: 'net', 1: 'host', 3: 'port', 13: 'admin-prohibited' };
+
+/** "host unreachable", "time exceeded", … for an ICMP type/code. */
+export function icmpName(type: number, code: number): string {
+  if (type === 3) return `${UNREACH_CODES[code] ?? `code ${code}`} unreachable`;
+  if (type === 11) return 'time exceeded';
+  return `type ${type} code ${code}`;
+}
 
 /** tcpdump's flag string: F S R P then '.' for ACK, in print-tcp.c's tcp_flag_values order. */
 export function flagString(flags: number): string {

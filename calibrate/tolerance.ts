@@ -9,6 +9,13 @@
  * delay, (floor(d / G) + 1) · G, on both sides; then only one jiffy of slack is fair.
  */
 
+/**
+ * Measurement slack added to every tolerance: tcpdump stamps a packet when it crosses the
+ * interface, a few tens of µs after the timer callback, and the callback itself may run one
+ * jiffy late when the CPU was idle (NO_HZ); 0.5 ms covers the stamping, not a whole jiffy.
+ */
+export const CAPTURE_SLACK = 0.0005;
+
 /** Granularity of the timer-wheel level a d-jiffy timer lands in: 8^L jiffies (LVL_START(n) = 63·8^(n−1)). */
 export function wheelGranularityJiffies(d: number): number {
   let level = 0;
@@ -29,11 +36,12 @@ export function wheelGranularity(seconds: number, hz: number): number {
 
 /**
  * Tolerance (seconds) for a gap of nominal length `gap`: one jiffy for an aligned re-arm,
- * else max(one jiffy, G(gap)) — a first arming may land anywhere in its bucket window.
+ * else max(one jiffy, G(gap)) — a first arming may land anywhere in its bucket window —
+ * plus CAPTURE_SLACK.
  */
 export function gapTolerance(gap: number, hz: number, aligned: boolean): number {
   const tick = 1 / hz;
-  return aligned ? tick : Math.max(tick, wheelGranularity(gap, hz));
+  return (aligned ? tick : Math.max(tick, wheelGranularity(gap, hz))) + CAPTURE_SLACK;
 }
 
 /**

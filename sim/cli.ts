@@ -1,6 +1,6 @@
 /**
- * keepalive-lab command line: list, run, schema. Exit codes: 0 ok, 2 bad input,
- * 1 internal error. User mistakes print one line per problem, never a stack trace.
+ * keepalive-lab command line: list, run, calibrate, schema. Exit codes: 0 ok, 2 bad input
+ * (or calibration impossible here, e.g. not root), 3 calibration mismatch, 1 internal error. User mistakes print one line per problem, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
@@ -27,6 +27,13 @@ function seedArg(v: string): number {
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+/** The simulator and the real kernel disagreed: exit 3. */
+class MismatchError extends Error {
+  constructor(readonly count: number) {
+    super(`${count} calibration scenario(s) differ from the real kernel`);
+  }
+}
 
 export function buildProgram(out: (...s: string[]) => void): Command {
   const program = new Command('keepalive-lab')
@@ -82,6 +89,18 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     });
 
   program
+    .command('calibrate')
+    .description('run calibration scenarios on the real Linux kernel (network namespaces, root) and in the simulator, and diff them')
+    .argument('[scenarios...]', 'calibration suite names (calibrate/scenarios) or scenario files; default: the whole suite')
+    .option('--fixture', 'compare with the recorded real-kernel runs (test/fixtures/calibration) instead of running the kernel now')
+    .option('--summary', 'print one line per scenario instead of the side-by-side tables')
+    .action(async (names: string[], o: { fixture?: boolean; summary?: boolean }) => {
+      const { calibrate } = await import('../calibrate/command.ts');
+      const mismatches = await calibrate(names, { fixture: o.fixture === true, summary: o.summary === true, out });
+      if (mismatches > 0) throw new MismatchError(mismatches);
+    });
+
+  program
     .command('schema')
     .description('print the JSON Schema of scenario files (for editors)')
     .action(() => out(JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }), null, 2)));
@@ -107,6 +126,11 @@ export async function main(argv: string[]): Promise<number> {
     flush();
     return 0;
   } catch (e) {
+    if (e instanceof MismatchError) {
+      flush();
+      process.stderr.write(`${e.message}\n`);
+      return 3;
+    }
     if (e instanceof InputError) {
       for (const p of e.problems) process.stderr.write(`error: ${p}\n`);
       return 2;
