@@ -48,15 +48,17 @@ export function summarize(world: World, events: readonly TraceEvent[], packets: 
     k.bytes += EMPTY_SEGMENT_BYTES + p.len;
   }
   const endedAt = world.sim.now / 1e6;
-  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: count, endedAt, verdict: verdict(detections, aborts, faultAt) };
+  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: count, endedAt, verdict: verdict(detections, aborts, faultAt, calls) };
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined): string {
+function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined, calls: CallRecord[]): string {
   if (ds.length === 0) {
     if (aborts.length > 0) return `no application asked, but the kernel aborted ${aborts.map((a) => `${a.conn} (${a.errno}, ${a.reason})`).join(', ')}`;
-    return faultAt === undefined ? 'no failure, no error: every connection stayed up' : 'no application learned of the failure';
+    const failed = [...new Set(calls.filter((c) => c.errno).map((c) => `${c.call}() ${c.errno}`))];
+    if (faultAt !== undefined) return `no application learned of the failure${failed.length ? `; failed calls: ${failed.join(', ')}` : ''}`;
+    return failed.length ? `no connection failed, but calls did: ${failed.join(', ')}` : 'no failure, no error: every connection stayed up';
   }
   return ds
     .map((d) => `${d.app === d.host ? d.host : `${d.host}/${d.app}`} got ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? ` (${d.afterFault.toFixed(3)} s after the fault)` : ''}`)

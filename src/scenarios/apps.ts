@@ -47,8 +47,10 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
   };
   const failed = (): void => (spec.onError === 'continue' ? next() : finish());
   /** A step that needs a socket the program does not have: the call fails like it would (EBADF). */
-  const noSocket = (call: string, errno: 'EBADF' | 'EINVAL' = 'EBADF'): void => {
-    if (sim.trace.active) sim.trace.emit({ kind: 'call', t: sim.now, start: sim.now, host: host.name, app: name, call, errno });
+  const noSocket = (step: StepSpec, errno: 'EBADF' | 'EINVAL' = 'EBADF'): void => {
+    const { call, at: _at, ...args } = step;
+    const rec = { kind: 'call' as const, t: sim.now, start: sim.now, host: host.name, app: name, call, errno };
+    if (sim.trace.active) sim.trace.emit(Object.keys(args).length ? { ...rec, args } : rec);
     failed();
   };
   const after = <T>(r: Result<T>): void => (r.ok ? next() : failed());
@@ -72,7 +74,7 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
         return after(listener.listen(step.port, step.backlog));
       }
       case 'accept':
-        if (!listener) return noSocket('accept', 'EINVAL');
+        if (!listener) return noSocket(step, 'EINVAL');
         return listener.accept((r) => {
           if (r.ok) sock = r.value;
           after(r);
@@ -82,23 +84,23 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
         if (!applyOptions(sock, hostOpts)) return failed();
         return sock.connect(step.to, step.port, after);
       case 'setsockopt':
-        return sock ? after(sock.setsockopt(step.name, step.value)) : noSocket('setsockopt');
+        return sock ? after(sock.setsockopt(step.name, step.value)) : noSocket(step);
       case 'getsockopt':
-        return sock ? after(sock.getsockopt(step.name)) : noSocket('getsockopt');
+        return sock ? after(sock.getsockopt(step.name)) : noSocket(step);
       case 'send':
-        return sock ? sendLoop(sock, step.bytes, step.every, step.count ?? (step.every ? Infinity : 1)) : noSocket('send');
+        return sock ? sendLoop(sock, step.bytes, step.every, step.count ?? (step.every ? Infinity : 1)) : noSocket(step);
       case 'recv':
-        return sock ? recvLoop(sock, step.loop) : noSocket('recv');
+        return sock ? recvLoop(sock, step.loop) : noSocket(step);
       case 'select':
-        return sock ? sock.select(after) : noSocket('select');
+        return sock ? sock.select(after) : noSocket(step);
       case 'sleep':
         sim.after(step.for, next);
         return;
       case 'shutdown':
-        return sock ? after(sock.shutdown(step.how)) : noSocket('shutdown');
+        return sock ? after(sock.shutdown(step.how)) : noSocket(step);
       case 'close': {
         const s = sock ?? listener;
-        if (!s) return noSocket('close');
+        if (!s) return noSocket(step);
         const r = s.close();
         if (s === sock) sock = null;
         else listener = null;
