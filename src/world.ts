@@ -9,7 +9,7 @@ import type { OsProfile, Sysctls } from './os/profile.ts';
 import { exactTimerBase, linuxTimerBase } from './os/timerbase.ts';
 import { Host } from './net/host.ts';
 import type { LossSpec } from './net/loss.ts';
-import { Network, type Path } from './net/network.ts';
+import { Network, type Middlebox, type Path } from './net/network.ts';
 import { Socket } from './tcp/socket.ts';
 
 export interface HostOptions {
@@ -51,8 +51,9 @@ export class World {
     return h;
   }
 
-  link(a: Host, b: Host, o: { latency?: Micros; loss?: LossSpec } = {}): Path {
-    return this.net.connect(a, b, { latency: o.latency ?? 500, loss: o.loss ?? { model: 'none' } });
+  /** A path from `a` to `b`; middleboxes (NATs) sit at `a`'s edge, in order. */
+  link(a: Host, b: Host, o: { latency?: Micros; loss?: LossSpec; middleboxes?: readonly Middlebox[] } = {}): Path {
+    return this.net.connect(a, b, { latency: o.latency ?? 500, loss: o.loss ?? { model: 'none' }, ...(o.middleboxes ? { middleboxes: o.middleboxes } : {}) });
   }
 
   /** A new socket on `host`; calls are traced under `owner`. Dies with the host's current boot. */

@@ -16,6 +16,8 @@ export interface PacketEvent {
   pkt: Packet;
   /** why the packet went no further at this vantage point */
   dropped?: string;
+  /** at a middlebox: the interface that saw the packet */
+  side?: 'inside' | 'outside';
 }
 
 export interface CallEvent {
@@ -78,7 +80,17 @@ export interface ErrorEvent {
   detail: string;
 }
 
-export type TraceEvent = PacketEvent | CallEvent | StateEvent | TimerEvent | MachineEvent | FaultEvent | ErrorEvent;
+/** A NAT's own actions: new mappings, expiries, evictions, refusals, packets it drops or answers. */
+export interface NatEvent {
+  kind: 'nat';
+  t: Micros;
+  /** the middlebox name */
+  nat: string;
+  action: 'map' | 'expire' | 'evict' | 'refuse' | 'drop' | 'rst' | 'icmp';
+  detail: string;
+}
+
+export type TraceEvent = PacketEvent | CallEvent | StateEvent | TimerEvent | MachineEvent | FaultEvent | ErrorEvent | NatEvent;
 export type TraceKind = TraceEvent['kind'];
 
 /** An append-only log. `record: false` keeps only listeners (benchmarks, sweeps). */

@@ -1,8 +1,9 @@
 /**
  * The network: hosts joined by paths. A path is a chain of hops from one host to the
- * other; today a hop is a link direction (latency, seeded loss, up/down), and NATs and
- * proxies will be hops too (they take a packet and pass on zero or more). Faults act on
- * paths: cut and restore (either or both directions), ICMP unreachable answers.
+ * other: a link direction (latency, seeded loss, up/down), and middleboxes (NATs) at the
+ * first host's edge. A middlebox's outside address is routed through its path, so a
+ * reply to a NAT reaches it and is translated back. Faults act on paths: cut and restore
+ * (either or both directions), ICMP unreachable answers.
  */
 import type { Sim } from '../engine/sim.ts';
 import type { Micros } from '../engine/time.ts';
@@ -11,8 +12,8 @@ import type { Host, Wire } from './host.ts';
 import { lossModel, type LossModel, type LossSpec } from './loss.ts';
 
 /**
- * A stage of a path in one direction: a link, and later a NAT or a proxy. It takes a
- * packet and passes on zero or more packets to the next stage, now or later.
+ * A stage of a path in one direction: a link direction, or one side of a middlebox (NAT).
+ * It takes a packet and passes on zero or more packets to the next stage, now or later.
  */
 export interface Hop {
   handle(pkt: Packet, next: (pkt: Packet) => void): void;
@@ -49,11 +50,27 @@ export class LinkDir implements Hop {
   }
 }
 
+/**
+ * A box in a path with an inside (towards the path's first host) and an outside: `inside`
+ * handles packets going out, `outside` packets coming in. Its own packets (RSTs, ICMP)
+ * leave through the continuations given to `attach`.
+ */
+export interface Middlebox {
+  readonly name: string;
+  /** outside address, routed through the path */
+  readonly ip: string;
+  readonly inside: Hop;
+  readonly outside: Hop;
+  attach(toInside: (p: Packet) => void, toOutside: (p: Packet) => void): void;
+}
+
 export interface PathOptions {
   latency: Micros;
   loss: LossSpec;
   /** address the path's router uses for ICMP errors */
   routerIp?: string;
+  /** in order from the first host; they sit at its edge, before the link */
+  middleboxes?: readonly Middlebox[];
 }
 
 export class Path {
@@ -65,11 +82,18 @@ export class Path {
     this.ab = new LinkDir(a, b, opts.latency, opts.loss, sim);
     this.ba = new LinkDir(b, a, opts.latency, opts.loss, sim);
     this.routerIp = opts.routerIp ?? '10.0.0.254';
-    this.hopsAb.push(this.ab);
-    this.hopsBa.push(this.ba);
+    const boxes = opts.middleboxes ?? [];
+    this.middleboxes = boxes;
+    // a→b: each box's inside hop, then the link; b→a: the link, then the boxes' outside hops in reverse
+    this.hopsAb.push(...boxes.map((m) => m.inside), this.ab);
+    this.hopsBa.push(this.ba, ...[...boxes].reverse().map((m) => m.outside));
     this.nextAb.push(...this.chain(this.hopsAb, b));
     this.nextBa.push(...this.chain(this.hopsBa, a));
+    const n = boxes.length;
+    boxes.forEach((m, i) => m.attach(this.nextBa[n - i + 1] as (p: Packet) => void, this.nextAb[i + 1] as (p: Packet) => void));
   }
+
+  readonly middleboxes: readonly Middlebox[];
 
   private icmpBuckets = new Map<string, { tokens: number; last: number }>();
 
@@ -93,10 +117,7 @@ export class Path {
     return from === this.a ? this.ab : this.ba;
   }
 
-  /**
-   * The stages a packet from `from` passes, in order. Today one link direction; a
-   * middlebox is inserted here as its own hop between two links.
-   */
+  /** The stages a packet from `from` passes, in order: middlebox hops and one link direction. */
   hops(from: Host): readonly Hop[] {
     return from === this.a ? this.hopsAb : this.hopsBa;
   }
@@ -134,6 +155,8 @@ export class Path {
 export class Network implements Wire {
   readonly hosts = new Map<string, Host>();
   private readonly byIp = new Map<string, Host>();
+  /** middlebox outside addresses: the path that carries packets to them, and their names */
+  private readonly routes = new Map<string, { path: Path; name: string }>();
   readonly paths: Path[] = [];
 
   constructor(readonly sim: Sim) {}
@@ -148,7 +171,11 @@ export class Network implements Wire {
   }
 
   connect(a: Host, b: Host, opts: PathOptions): Path {
+    for (const m of opts.middleboxes ?? []) {
+      if (this.byIp.has(m.ip) || this.routes.has(m.ip)) throw new Error(`duplicate address ${m.ip}`);
+    }
     const p = new Path(this.sim, a, b, opts);
+    for (const m of p.middleboxes) this.routes.set(m.ip, { path: p, name: m.name });
     this.paths.push(p);
     return p;
   }
@@ -158,7 +185,7 @@ export class Network implements Wire {
   }
 
   nameOf(ip: string): string {
-    return this.byIp.get(ip)?.name ?? ip;
+    return this.byIp.get(ip)?.name ?? this.routes.get(ip)?.name ?? ip;
   }
 
   resolve(name: string): string | undefined {
@@ -167,8 +194,9 @@ export class Network implements Wire {
 
   send(from: Host, pkt: Packet): void {
     const to = this.byIp.get(pkt.dst);
-    const path = to ? this.pathBetween(from, to) : undefined;
-    if (!to || !path) return; // no route: silently lost
+    const routed = to ? undefined : this.routes.get(pkt.dst)?.path;
+    const path = to ? this.pathBetween(from, to) : routed && (routed.a === from || routed.b === from) ? routed : undefined;
+    if (!path) return; // no route: silently lost
     const dir = path.dir(from);
     if (dir.unreachable && pkt.proto === 'tcp') {
       // the router answers for the far side (RFC 792 destination unreachable), rate-limited

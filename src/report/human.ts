@@ -56,6 +56,7 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
   lines.push(`# ${sc.name} (seed ${json.seed})`);
   if (sc.description) lines.push(`# ${sc.description}`);
   lines.push(`# hosts: ${hostText}; path ${sc.path.latency / 1000} ms one way`);
+  for (const m of sc.path.middleboxes) lines.push(`# ${m.name}: NAT ${m.ip}, profile ${m.profile}, at ${world.net.paths[0]?.a.name ?? '?'}'s edge`);
   lines.push(`# packets as captured at: ${[...vantage].join(', ')}`);
   lines.push('');
   const book = new SeqBook();
@@ -63,8 +64,9 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
   for (const e of world.sim.trace.events) {
     switch (e.kind) {
       case 'packet': {
+        const where = e.side ? `[${multi ? `${e.at} ` : ''}${e.side}] ` : multi ? `[${e.at}] ` : '';
         if (e.pkt.proto === 'icmp') {
-          if (vantage.has(e.at)) lines.push(`${formatSeconds(e.t)} ${multi ? `[${e.at}] ` : ''}ICMP ${world.net.nameOf(e.pkt.src)} > ${world.net.nameOf(e.pkt.dst)}: ${e.pkt.code} unreachable`);
+          if (vantage.has(e.at)) lines.push(`${formatSeconds(e.t)} ${where}ICMP ${world.net.nameOf(e.pkt.src)} > ${world.net.nameOf(e.pkt.dst)}: ${e.pkt.code} unreachable`);
           break;
         }
         book.see(e.pkt);
@@ -72,9 +74,9 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
         const p = e.pkt;
         const notes: string[] = [];
         if (p.tag) notes.push(TAG_TEXT[p.tag] ?? p.tag);
-        if (e.dropped) notes.push(`dropped by ${e.dropped}`);
+        if (e.dropped) notes.push(e.side ? `dropped: ${e.dropped}` : `dropped by ${e.dropped}`);
         const line = formatPacket(e.t, world.net.nameOf(p.src), world.net.nameOf(p.dst), p.seg, book.bases(p));
-        lines.push(`${multi ? `[${e.at}] ` : ''}${line}${notes.length ? `   <- ${notes.join(', ')}` : ''}`.replace(/^(\d)/, '$1'));
+        lines.push(`${where}${line}${notes.length ? `   <- ${notes.join(', ')}` : ''}`);
         break;
       }
       case 'call':
@@ -91,6 +93,9 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
         break;
       case 'machine':
         if (opts.verbose) lines.push(`${formatSeconds(e.t)} ${e.host}: keepalive machine ${e.from} -> ${e.to}`);
+        break;
+      case 'nat':
+        lines.push(`${formatSeconds(e.t)} ${e.nat}: ${e.detail}`);
         break;
       case 'timer':
         if (opts.verbose) lines.push(`${formatSeconds(e.t)} ${e.host}: ${e.timer} timer fired${e.detail ? ` (${e.detail})` : ''}`);

@@ -61,6 +61,7 @@ export function packetRecords(world: World, events: readonly TraceEvent[]): Pack
     };
     if (p.tag) rec.kind = p.tag;
     if (e.dropped) rec.dropped = e.dropped;
+    if (e.side) rec.side = e.side;
     out.push(rec);
   }
   return out;
@@ -120,6 +121,9 @@ export function eventRecords(world: World, events: readonly TraceEvent[]): Event
         break;
       case 'error':
         out.push({ t: sec(e.t), host: e.host, kind: 'error', detail: `${e.conn} ${e.errno}: ${e.detail}` });
+        break;
+      case 'nat':
+        out.push({ t: sec(e.t), host: e.nat, kind: 'nat', detail: e.detail });
         break;
       case 'packet':
         if (e.pkt.proto === 'icmp')

@@ -38,7 +38,7 @@ export function summarize(world: World, events: readonly TraceEvent[], packets: 
   for (const h of world.net.hosts.values()) keepalive[h.name] = { probes: 0, replies: 0, bytes: 0 };
   let count = 0;
   for (const p of packets) {
-    if (p.dir !== 'tx' || p.dropped) continue;
+    if (p.dir !== 'tx' || p.dropped || p.side) continue; // a middlebox's view repeats the hosts' packets
     count++;
     const k = keepalive[p.at];
     if (!k) continue;

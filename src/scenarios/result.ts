@@ -11,8 +11,10 @@ import type { Scenario } from './schema.ts';
 
 export interface PacketRecord {
   t: number;
-  /** vantage point: the host whose interface saw the packet (later also NAT sides) */
+  /** vantage point: the host whose interface saw the packet, or a middlebox (then `side` is set) */
   at: string;
+  /** at a middlebox: its inside or outside interface */
+  side?: 'inside' | 'outside';
   /** tx = leaving that interface, rx = arriving at it */
   dir: 'tx' | 'rx';
   src: string;
@@ -54,8 +56,8 @@ export interface CallRecord {
 export interface EventRecord {
   t: number;
   host?: string;
-  /** state: TCP state change; fault: an injected fault; keepalive: machine transition; error: socket error raised */
-  kind: 'state' | 'fault' | 'keepalive' | 'error' | 'timer' | 'note';
+  /** state: TCP state change; fault: an injected fault; keepalive: machine transition; error: socket error raised; nat: a NAT's action (`host` is the NAT) */
+  kind: 'state' | 'fault' | 'keepalive' | 'error' | 'timer' | 'note' | 'nat';
   detail: string;
 }
 
@@ -87,7 +89,7 @@ export interface Summary {
   detections: DetectionRecord[];
   /** connections the kernel aborted with an error, whether or not an application was asking */
   aborts: AbortRecord[];
-  /** per host: keepalive probes sent and replies to probes sent */
+  /** per host: keepalive probes sent and replies to probes sent (packets: sent by hosts) */
   keepalive: Record<string, { probes: number; replies: number; bytes: number }>;
   packets: number;
   endedAt: number;

@@ -15,6 +15,10 @@ import type { FaultSpec, PathSpec, Scenario } from './schema.ts';
 import { buildRunJson } from '../report/json.ts';
 import type { RunJson } from './result.ts';
 import { timerRows, type TimerRow } from '../report/timers.ts';
+import { Nat } from '../net/nat/nat.ts';
+import { natConfig, type NatOverrides } from '../net/nat/profiles.ts';
+import { conntrackRows, type ConntrackRow } from '../report/conntrack.ts';
+import type { NatSpec } from './schema.ts';
 
 export interface RunOptions {
   /** override the scenario's seed */
@@ -23,6 +27,8 @@ export interface RunOptions {
   until?: Micros;
   /** instants at which to take `netstat -o` style timer tables */
   timersAt?: Micros[];
+  /** instants at which to take `conntrack -L` style NAT tables */
+  conntrackAt?: Micros[];
   /** keep the full trace (default true) */
   record?: boolean;
 }
@@ -32,6 +38,9 @@ export interface RunOutcome {
   json: RunJson;
   apps: AppRun[];
   timerTables: { t: Micros; rows: TimerRow[] }[];
+  conntrackTables: { t: Micros; rows: ConntrackRow[] }[];
+  /** the path's NATs, in order from the first host */
+  nats: Nat[];
   horizon: Micros;
 }
 
@@ -60,7 +69,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
     });
   });
   const [an, bn] = sc.path.between ?? [names[0] as string, names[1] as string];
-  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss) });
+  const nats = sc.path.middleboxes.map((m) => new Nat(world.sim, m.name, m.ip, natConfig(m.profile, natOverrides(m))));
+  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: nats });
 
   const horizon = opts.until ?? sc.until ?? DAY_US;
   const apps: AppRun[] = [];
@@ -78,9 +88,19 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   for (const t of opts.timersAt ?? []) {
     world.sim.at(t, () => timerTables.push({ t, rows: timerRows(world.net.hosts.values(), t) }));
   }
+  const conntrackTables: RunOutcome['conntrackTables'] = [];
+  for (const t of opts.conntrackAt ?? []) {
+    world.sim.at(t, () => conntrackTables.push({ t, rows: nats.flatMap((n) => conntrackRows(n, t)) }));
+  }
   world.run(horizon);
   const json = buildRunJson(world, sc, seed);
-  return { world, json, apps, timerTables, horizon };
+  return { world, json, apps, timerTables, conntrackTables, nats, horizon };
+}
+
+/** The scenario's NAT fields that override its profile. */
+function natOverrides(m: NatSpec): NatOverrides {
+  const { type: _t, name: _n, profile: _p, ip: _i, ports, ...rest } = m;
+  return { ...definedOnly(rest), ...(ports ? { ports: [ports[0], ports[1]] as [number, number] } : {}) };
 }
 
 /** Drop keys whose value is undefined (zod leaves optional keys absent, but types allow undefined). */

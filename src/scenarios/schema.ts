@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { NAT_PROFILE_NAMES } from '../net/nat/profiles.ts';
 
 /** A duration: number of seconds, or a string with units. Parsed to integer µs. */
 export const duration = z
@@ -79,14 +80,54 @@ export const lossSchema = z.union([
     .strict(),
 ]);
 
+const natTimeout = (what: string) => duration.optional().meta({ description: `idle timeout in ${what}; default from the profile` });
+const port = z.number().int().min(1).max(65535);
+
+/** A NAT / stateful firewall: a named profile (docs/scenarios.md "Middleboxes"), any field overridable. */
+export const natSchema = z
+  .object({
+    type: z.literal('nat'),
+    name: hostName.default('nat').meta({ description: 'name in the trace (a vantage point) and in --conntrack tables' }),
+    profile: z.enum(NAT_PROFILE_NAMES).default('linux-conntrack').meta({ description: 'named behaviour (nat.md §7); the fields below override it' }),
+    ip: z.ipv4().default('203.0.113.1').meta({ description: 'the outside address: what the far host sees' }),
+    synSent: natTimeout('SYN_SENT'),
+    synRecv: natTimeout('SYN_RECV'),
+    established: natTimeout('ESTABLISHED'),
+    finWait: natTimeout('FIN_WAIT'),
+    closeWait: natTimeout('CLOSE_WAIT'),
+    lastAck: natTimeout('LAST_ACK'),
+    timeWait: natTimeout('TIME_WAIT'),
+    close: natTimeout('CLOSE (after a RST)'),
+    unacknowledged: duration.optional().meta({ description: 'cap while data is unacknowledged (Linux 300 s); 0 = none' }),
+    retrans: duration.optional().meta({ description: 'cap after maxRetrans identical retransmissions (Linux 300 s); 0 = none' }),
+    maxRetrans: z.number().int().min(0).max(255).optional().meta({ description: 'Linux nf_conntrack_tcp_max_retrans (3); 0 = off' }),
+    refresh: z.enum(['both', 'outbound']).optional().meta({ description: 'packets that refresh the idle timer' }),
+    insideNoEntry: z.enum(['pickup', 'drop', 'rst', 'icmp']).optional().meta({ description: 'an inside non-SYN packet with no entry: new mapping (Linux loose), drop, RST or ICMP host unreachable to the sender' }),
+    outsideNoEntry: z.enum(['drop', 'rst', 'icmp']).optional().meta({ description: 'an outside packet with no entry: drop, RST or ICMP port unreachable to the sender' }),
+    rstOnIdle: z.boolean().optional().meta({ description: 'RST both ends when an ESTABLISHED entry expires (Azure "TCP reset on idle")' }),
+    table: z.number().int().min(1).optional().meta({ description: 'maximum entries (default: the profile, often unlimited)' }),
+    evict: z.enum(['lru', 'early-drop', 'refuse']).optional().meta({ description: 'when the table is full: evict the least recently used entry, evict a non-ASSURED entry else refuse (Linux), or refuse (RFC 6888)' }),
+    preservePort: z.boolean().optional().meta({ description: 'keep the inside source port when free (default true)' }),
+    ports: z.tuple([port, port]).optional().meta({ description: 'outside port range [lo, hi], default [1024, 65535]' }),
+  })
+  .strict()
+  .superRefine((n, ctx) => {
+    for (const k of ['synSent', 'synRecv', 'established', 'finWait', 'closeWait', 'lastAck', 'timeWait', 'close'] as const) {
+      if (n[k] === 0) ctx.addIssue({ code: 'custom', path: [k], message: 'an idle timeout must be more than 0' });
+    }
+    if (n.ports && n.ports[0] > n.ports[1]) ctx.addIssue({ code: 'custom', path: ['ports'], message: `[${n.ports.join(', ')}] is not a range lo <= hi` });
+  });
+
+export const middleboxSchema = z.discriminatedUnion('type', [natSchema]);
+
 export const pathSchema = z
   .object({
     between: z.tuple([hostName, hostName]).optional().meta({ description: 'the two hosts; default: the first two hosts' }),
     // zod 4 defaults skip the transform, so defaults are written in output units (µs).
     latency: duration.default(500).meta({ description: 'one-way latency, default 0.5ms' }),
     loss: lossSchema.default(0),
-    middleboxes: z.array(z.object({ type: z.string() }).loose()).default([]).meta({
-      description: 'middleboxes in the path, in order from the first host (NAT/proxy: see their issue); none yet',
+    middleboxes: z.array(middleboxSchema).default([]).meta({
+      description: 'middleboxes at the first host\'s edge of the path: at most one NAT (type: nat)',
     }),
   })
   .strict();
@@ -171,4 +212,5 @@ export type AppSpec = z.output<typeof appSchema>;
 export type StepSpec = z.output<typeof stepSchema>;
 export type FaultSpec = z.output<typeof faultSchema>;
 export type PathSpec = z.output<typeof pathSchema>;
+export type NatSpec = z.output<typeof natSchema>;
 export type SocketOptionsSpec = z.output<typeof socketOptions>;

@@ -24,6 +24,11 @@ function issueText(i: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `${where}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_union':
+      if (i.path[0] === 'path' && i.path[1] === 'middleboxes' && i.path[3] === 'type') {
+        const t = (input as { type?: unknown } | undefined)?.type;
+        if (t === undefined) return `${where}: missing (a middlebox needs a type; available: nat)`;
+        return `${where}: ${JSON.stringify(t)} is not a middlebox type (available: nat; application proxies are not modelled yet)`;
+      }
       return `${where}: ${shown}${i.message.replace(/^Invalid input$/, 'does not match any allowed form')}`;
     default:
       return `${where}: ${shown && i.code !== 'invalid_type' && i.code !== 'custom' ? shown : ''}${i.message}`;
@@ -54,7 +59,14 @@ export function validateScenario(raw: unknown): Validation {
     else ips.set(ip, name);
   });
   if (sc.path.between) sc.path.between.forEach((h, i) => known(h) || problems.push(`path.between.${i}: no host named ${JSON.stringify(h)} (hosts: ${hosts.join(', ')})`));
-  if (sc.path.middleboxes.length > 0) problems.push('path.middleboxes: middleboxes (NAT, proxies) are not available yet; remove them');
+  if (sc.path.middleboxes.length > 1) problems.push(`path.middleboxes: at most one middlebox per path (got ${sc.path.middleboxes.length})`);
+  const boxNames: string[] = [];
+  sc.path.middleboxes.forEach((m, i) => {
+    if (known(m.name)) problems.push(`path.middleboxes.${i}.name: ${JSON.stringify(m.name)} is already a host's name`);
+    const owner = ips.get(m.ip);
+    if (owner) problems.push(`path.middleboxes.${i}.ip: ${m.ip} is already ${owner}'s address`);
+    boxNames.push(m.name);
+  });
   sc.apps.forEach((a, i) => {
     if (!known(a.host)) problems.push(`apps.${i}.host: no host named ${JSON.stringify(a.host)} (hosts: ${hosts.join(', ')})`);
     a.steps.forEach((s, j) => {
@@ -70,6 +82,6 @@ export function validateScenario(raw: unknown): Validation {
       if (!m || !known(m[1] as string) || !known(m[2] as string)) problems.push(`faults.${i}.direction: ${JSON.stringify(f.direction)} is not "both" or "<host>-><host>"`);
     }
   });
-  (sc.vantage ?? []).forEach((v, i) => known(v) || problems.push(`vantage.${i}: no host named ${JSON.stringify(v)}`));
+  (sc.vantage ?? []).forEach((v, i) => known(v) || boxNames.includes(v) || problems.push(`vantage.${i}: no host or middlebox named ${JSON.stringify(v)}`));
   return problems.length ? { ok: false, problems } : { ok: true, scenario: sc };
 }
