@@ -9,6 +9,9 @@ import { scenarioSchema } from '../src/scenarios/schema.ts';
 import { runScenario } from '../src/scenarios/run.ts';
 import { humanTrace } from '../src/report/human.ts';
 import { formatNetstat } from '../src/report/timers.ts';
+import { formatConntrack } from '../src/report/conntrack.ts';
+import { toPcap } from '../src/report/pcap.ts';
+import { writeFileSync } from 'node:fs';
 import { formatSeconds } from '../src/scenarios/duration.ts';
 import { InputError, PENDING, builtinNames, loadScenario, readRaw } from './load.ts';
 
@@ -62,19 +65,44 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .option('--until <duration>', 'run to this virtual time (e.g. 300s, 2h)', durationArg('--until'))
     .option('--json', 'print the run as one JSON document (docs/output.md)')
     .option('--timers <duration>', 'print a netstat -o style timer table at this virtual time (repeatable)', collect, [])
-    .option('--vantage <hosts>', 'comma-separated hosts whose captured packets are printed')
+    .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)')
+    .option('--pcap-at <vantage>', 'host, or NAT side (nat, nat:inside, nat:outside), for --pcap; default: the first vantage point')
+    .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
+    .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
     .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action((ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
+    .action((ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; conntrack: string[]; pcap?: string; pcapAt?: string; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
       const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
       const timersAt = o.timers.map((t) => durationArg('--timers')(t));
+      const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
+      const boxes = scenario.path.middleboxes.map((m) => m.name);
+      if (conntrackAt.length && boxes.length === 0) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
       const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
-      for (const v of vantage ?? []) if (!(v in scenario.hosts)) throw new InputError([`--vantage: no host named ${JSON.stringify(v)} (hosts: ${Object.keys(scenario.hosts).join(', ')})`]);
-      const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt });
+      for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
+      const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
+      if (o.pcap) {
+        const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
+        let bytes: Uint8Array;
+        try {
+          bytes = toPcap(r.world.sim.trace.events, { at, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
+        } catch (e) {
+          if (e instanceof RangeError) throw new InputError([`--pcap-at: ${e.message}`]);
+          throw e;
+        }
+        try {
+          writeFileSync(o.pcap, bytes);
+        } catch (e) {
+          throw new InputError([`--pcap: cannot write ${o.pcap}: ${(e as Error).message}`]);
+        }
+      }
       if (o.json) {
-        out(JSON.stringify(timersAt.length ? { ...r.json, timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : r.json, null, 1));
+        const extra = {
+          ...(timersAt.length ? { timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),
+          ...(conntrackAt.length ? { conntrack: r.conntrackTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),
+        };
+        out(JSON.stringify({ ...r.json, ...extra }, null, 1));
         return;
       }
       out(humanTrace(r.world, scenario, r.json, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }).trimEnd());
@@ -85,6 +113,14 @@ export function buildProgram(out: (...s: string[]) => void): Command {
         out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
         const lines = formatNetstat(t.rows);
         out(...(lines.length ? lines : ['(no connections)']));
+      }
+      for (const t of conntrackAt) {
+        if (!r.conntrackTables.some((x) => x.t === t)) out('', `== conntrack at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
+      }
+      for (const t of r.conntrackTables) {
+        out('', `== conntrack at ${formatSeconds(t.t)} (conntrack -L: nat, proto, seconds left, state, original tuple, reply tuple, flags) ==`);
+        const lines = formatConntrack(t.rows);
+        out(...(lines.length ? lines : ['(no entries)']));
       }
     });
 

@@ -3,7 +3,7 @@
  * problem naming the field and the allowed range, never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,8 @@ describe('keepalive-lab CLI', () => {
     const r = cli('list');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^seed000-cable-pull\s+Keepalive from sysctls/m);
-    expect(r.out).toMatch(/seed001-nat-table\s+\(pending: needs NAT/);
+    expect(r.out).toMatch(/^seed001-nat-table\s+A NAT with a 2-entry table/m);
+    expect(r.out).toMatch(/seed003-socks5-proxy\s+\(pending: needs an application proxy/);
   });
 
   it('runs the seed 000 cable pull: probes 5.12 s apart, RST, recv() -> ETIMEDOUT', () => {
@@ -52,6 +53,23 @@ describe('keepalive-lab CLI', () => {
     const r = cli('run', 'seed004-cable-pull', '--timers', '45s');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/ESTABLISHED keepalive \(17\.87\/0\/0\)/);
+  });
+
+  it('prints a conntrack -L style NAT table with --conntrack, and the NAT as a vantage point', () => {
+    const r = cli('run', 'seed001-nat-table', '--conntrack', '50s', '--vantage', 'client,router');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('== conntrack at 50.000000 (conntrack -L');
+    expect(r.out).toMatch(/^router +tcp +6 7435 ESTABLISHED src=10\.0\.0\.1 dst=10\.0\.0\.2 sport=\d+ dport=8000 src=10\.0\.0\.2 dst=203\.0\.113\.1 sport=8000 dport=\d+ \[ASSURED\]$/m);
+    expect(r.out).toMatch(/^\[router outside\] 1\.000000 router\.57731 > server\.8000: Flags \[S\]/m);
+    expect(r.out).toContain('20.000000 router: evicted 10.0.0.1:57731 > 10.0.0.2:8000 (ESTABLISHED, idle 18.998 s): table full, policy lru');
+    const j = JSON.parse(cli('run', 'seed001-nat-table', '--json', '--conntrack', '50s').out) as { conntrack: { t: number; rows: { state: string; assured: boolean }[] }[] };
+    expect(j.conntrack[0]?.rows.map((x) => [x.state, x.assured])).toEqual([['ESTABLISHED', true], ['ESTABLISHED', true]]);
+  });
+
+  it('rejects --conntrack for a scenario without a NAT, exit 2', () => {
+    const r = cli('run', 'seed000-select', '--conntrack', '5s');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: --conntrack: this scenario has no NAT (path.middleboxes)\n');
   });
 
   it('rejects an out-of-range socket option with the field and the range, exit 2', () => {
@@ -81,7 +99,20 @@ describe('keepalive-lab CLI', () => {
     expect(cli('run', 'seed000-select', '--until', 'soon').err).toBe('error: --until: "soon" is not a duration (e.g. 30, "30s", "1.5ms", "2h")\n');
     expect(cli('run', 'seed000-select', '--seed', '-1').code).toBe(2);
     expect(cli('run', 'seed000-select', '--frobnicate').code).toBe(2);
-    expect(cli('run', 'seed000-select', '--vantage', 'mars').err).toContain('--vantage: no host named "mars"');
+    expect(cli('run', 'seed000-select', '--vantage', 'mars').err).toContain('--vantage: no host or NAT named "mars"');
+  });
+
+  it('writes a pcapng capture with --pcap, and refuses an unknown vantage point without writing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+    const ok = join(dir, 'client.pcapng');
+    expect(cli('run', 'seed004-cable-pull', '--pcap', ok, '--pcap-at', 'client').code).toBe(0);
+    const head = readFileSync(ok);
+    expect(head.readUInt32LE(0)).toBe(0x0a0d0d0a); // pcapng section header block
+    const bad = join(dir, 'bad.pcap');
+    const r = cli('run', 'seed004-cable-pull', '--pcap', bad, '--pcap-at', 'mars');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--pcap-at: pcap: no packets at 'mars'");
+    expect(existsSync(bad)).toBe(false);
   });
 
   it('prints a JSON Schema for editors', () => {
