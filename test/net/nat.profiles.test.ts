@@ -11,6 +11,7 @@ describe('NAT profiles', () => {
     ['openwrt', 7440, 120],
     ['kube-proxy', 86_400, 120],
     ['aws-natgw', 350, 350],
+    ['aws-nlb', 350, 350],
     ['azure-lb', 240, 240],
     ['azure-lb-rst-on-idle', 240, 240],
     ['azure-natgw', 240, 240],
@@ -25,7 +26,7 @@ describe('NAT profiles', () => {
   });
 
   it('every profile is listed and refreshes in both directions by default', () => {
-    expect(NAT_PROFILE_NAMES).toHaveLength(13);
+    expect(NAT_PROFILE_NAMES).toHaveLength(14);
     for (const n of NAT_PROFILE_NAMES) expect(natConfig(n).refresh).toBe('both');
   });
 
@@ -35,6 +36,7 @@ describe('NAT profiles', () => {
       return [c.insideNoEntry, c.outsideNoEntry, c.rstOnIdle];
     };
     expect(row('aws-natgw')).toEqual(['rst', 'drop', false]);
+    expect(row('aws-nlb')).toEqual(['rst', 'rst', false]); // client or target gets the RST
     expect(row('azure-lb')).toEqual(['drop', 'drop', false]);
     expect(row('azure-lb-rst-on-idle')).toEqual(['drop', 'drop', true]);
     expect(row('azure-natgw')).toEqual(['rst', 'rst', false]);

@@ -64,6 +64,7 @@ export const NAT_PROFILE_NAMES = [
   'openwrt',
   'kube-proxy',
   'aws-natgw',
+  'aws-nlb',
   'azure-lb',
   'azure-lb-rst-on-idle',
   'azure-natgw',
@@ -125,6 +126,9 @@ const PROFILES: Record<NatProfileName, Omit<NatConfig, 'profile'>> = {
   'kube-proxy': { ...linux, timeouts: { ...LINUX, established: 86_400 * S, closeWait: 3600 * S }, table: 131_072 },
   // nat.md §3 / §8.2: 350 s fixed; RST to the inside host that continues; outside-first undocumented → dropped
   'aws-natgw': { ...base, timeouts: single(350), insideNoEntry: 'rst' },
+  // nat.md §3 / §7: AWS NLB TCP listener, 350 s default (60–6000 configurable); a client or
+  // target that sends after expiry receives a RST
+  'aws-nlb': { ...base, timeouts: single(350), insideNoEntry: 'rst', outsideNoEntry: 'rst' },
   // nat.md §3 / §8.3: Azure LB 4 min, silent drop by default
   'azure-lb': { ...base, timeouts: single(240) },
   // nat.md §3 / §8.3: "TCP reset on idle": RST to both ends at expiry (ESTABLISHED only)
