@@ -11,6 +11,8 @@ import { humanTrace } from '../src/report/human.ts';
 import { formatNetstat } from '../src/report/timers.ts';
 import { formatConntrack } from '../src/report/conntrack.ts';
 import { toPcap } from '../src/report/pcap.ts';
+import { ladderDiagram, stateDiagram } from '../src/report/diagram.ts';
+import { keepaliveMachine } from '../src/tcp/keepalive/machine.ts';
 import { writeFileSync } from 'node:fs';
 import { formatSeconds } from '../src/scenarios/duration.ts';
 import { InputError, PENDING, builtinNames, loadScenario, readRaw } from './load.ts';
@@ -65,6 +67,7 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .option('--until <duration>', 'run to this virtual time (e.g. 300s, 2h)', durationArg('--until'))
     .option('--json', 'print the run as one JSON document (docs/output.md)')
     .option('--timers <duration>', 'print a netstat -o style timer table at this virtual time (repeatable)', collect, [])
+    .option('--mermaid <file>', 'also write the run as a Mermaid sequence (ladder) diagram')
     .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)')
     .option('--pcap-at <vantage>', 'host, or NAT side (nat, nat:inside, nat:outside), for --pcap; default: the first vantage point')
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
@@ -73,7 +76,7 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action((ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; conntrack: string[]; pcap?: string; pcapAt?: string; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
+    .action((ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; conntrack: string[]; mermaid?: string; pcap?: string; pcapAt?: string; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
       const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
       const timersAt = o.timers.map((t) => durationArg('--timers')(t));
       const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
@@ -82,6 +85,14 @@ export function buildProgram(out: (...s: string[]) => void): Command {
       const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
       const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
+      if (o.mermaid) {
+        const text = ladderDiagram(r.world.sim.trace.events, { hosts: Object.keys(scenario.hosts), nameOf: (ip) => r.world.net.nameOf(ip) });
+        try {
+          writeFileSync(o.mermaid, text);
+        } catch (e) {
+          throw new InputError([`--mermaid: cannot write ${o.mermaid}: ${(e as Error).message}`]);
+        }
+      }
       if (o.pcap) {
         const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
         let bytes: Uint8Array;
@@ -135,6 +146,11 @@ export function buildProgram(out: (...s: string[]) => void): Command {
       const mismatches = await calibrate(names, { fixture: o.fixture === true, summary: o.summary === true, out });
       if (mismatches > 0) throw new MismatchError(mismatches);
     });
+
+  program
+    .command('machine')
+    .description('print the keepalive state machine as a Mermaid state diagram, generated from its xstate definition')
+    .action(() => out(stateDiagram(keepaliveMachine).trimEnd()));
 
   program
     .command('schema')
