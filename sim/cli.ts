@@ -81,7 +81,7 @@ export function buildProgram(out: (...s: string[]) => void): Command {
       const timersAt = o.timers.map((t) => durationArg('--timers')(t));
       const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
       const boxes = scenario.path.middleboxes.map((m) => m.name);
-      if (conntrackAt.length && boxes.length === 0) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
+      if (conntrackAt.length && !scenario.path.middleboxes.some((m) => m.type === 'nat')) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
       const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
       const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });

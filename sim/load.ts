@@ -14,7 +14,6 @@ export const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenar
 
 /** Seed experiments that need capabilities still to come (their own issues). */
 export const PENDING: { name: string; needs: string }[] = [
-  { name: 'seed003-socks5-proxy', needs: 'an application proxy in the path (NAT/proxy issue)' },
   { name: 'seed003-server-heartbeat', needs: 'server idle reaper / application ping (heartbeat issue)' },
 ];
 

@@ -80,13 +80,17 @@ export interface ErrorEvent {
   detail: string;
 }
 
-/** A NAT's own actions: new mappings, expiries, evictions, refusals, packets it drops or answers. */
+/**
+ * A middlebox's own actions. NAT: new mappings, expiries, evictions, refusals, packets it
+ * drops or answers. Proxy (src/net/proxy/): accepted sessions, relayed bytes, idle closes,
+ * a leg closed because the other closed or failed.
+ */
 export interface NatEvent {
   kind: 'nat';
   t: Micros;
   /** the middlebox name */
   nat: string;
-  action: 'map' | 'expire' | 'evict' | 'refuse' | 'drop' | 'rst' | 'icmp';
+  action: 'map' | 'expire' | 'evict' | 'refuse' | 'drop' | 'rst' | 'icmp' | 'accept' | 'relay' | 'idle' | 'close';
   detail: string;
 }
 

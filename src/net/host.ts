@@ -121,21 +121,25 @@ export class Host implements SocketHost {
   transmit(pkt: TcpPacket | IcmpPacket): void {
     if (!this.up) return;
     const rule = this.firewall.match('OUTPUT', pkt);
-    const trace = this.sim.trace;
     if (rule) {
-      if (trace.active) trace.emit({ kind: 'packet', t: this.sim.now, at: this.name, dir: 'tx', pkt, dropped: 'OUTPUT' });
+      this.capture('tx', pkt, 'OUTPUT');
       return;
     }
-    if (trace.active) trace.emit({ kind: 'packet', t: this.sim.now, at: this.name, dir: 'tx', pkt });
+    this.capture('tx', pkt);
     this.wire?.send(this, pkt);
+  }
+
+  /** Record a packet at this interface (a proxy's stack overrides it to name the leg). */
+  protected capture(dir: 'tx' | 'rx', pkt: Packet, dropped?: string): void {
+    const trace = this.sim.trace;
+    if (trace.active) trace.emit(dropped ? { kind: 'packet', t: this.sim.now, at: this.name, dir, pkt, dropped } : { kind: 'packet', t: this.sim.now, at: this.name, dir, pkt });
   }
 
   /** A packet reaches this host's interface. */
   receive(pkt: Packet): void {
     if (!this.up) return;
-    const trace = this.sim.trace;
     const rule = this.firewall.match('INPUT', pkt);
-    if (trace.active) trace.emit(rule ? { kind: 'packet', t: this.sim.now, at: this.name, dir: 'rx', pkt, dropped: 'INPUT' } : { kind: 'packet', t: this.sim.now, at: this.name, dir: 'rx', pkt });
+    this.capture('rx', pkt, rule ? 'INPUT' : undefined);
     if (rule) return;
     if (pkt.proto === 'icmp') {
       const q = pkt.quoted.seg;

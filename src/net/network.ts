@@ -62,6 +62,8 @@ export interface Middlebox {
   readonly inside: Hop;
   readonly outside: Hop;
   attach(toInside: (p: Packet) => void, toOutside: (p: Packet) => void): void;
+  /** set by a proxy (src/net/proxy/): it terminates TCP, so the packets at its sides are its own */
+  readonly terminates?: boolean;
 }
 
 export interface PathOptions {
@@ -189,7 +191,8 @@ export class Network implements Wire {
   }
 
   resolve(name: string): string | undefined {
-    return this.hosts.get(name)?.ip ?? (this.byIp.has(name) ? name : undefined);
+    const box = (): string | undefined => [...this.routes].find(([, r]) => r.name === name)?.[0]; // a proxy is connected to by name
+    return this.hosts.get(name)?.ip ?? (this.byIp.has(name) || this.routes.has(name) ? name : box());
   }
 
   send(from: Host, pkt: Packet): void {
@@ -198,7 +201,9 @@ export class Network implements Wire {
     const path = to ? this.pathBetween(from, to) : routed && (routed.a === from || routed.b === from) ? routed : undefined;
     if (!path) return; // no route: silently lost
     const dir = path.dir(from);
-    if (dir.unreachable && pkt.proto === 'tcp') {
+    // a middlebox at the sender's own edge is reached before the router that answers for the far side
+    const atEdge = !to && from === path.a;
+    if (dir.unreachable && pkt.proto === 'tcp' && !atEdge) {
       // the router answers for the far side (RFC 792 destination unreachable), rate-limited
       if (!path.icmpAllowed(pkt.src, this.sim.now)) return;
       const icmp: IcmpPacket = { proto: 'icmp', src: path.routerIp, dst: pkt.src, code: dir.unreachable, quoted: pkt };

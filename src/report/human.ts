@@ -56,7 +56,11 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
   lines.push(`# ${sc.name} (seed ${json.seed})`);
   if (sc.description) lines.push(`# ${sc.description}`);
   lines.push(`# hosts: ${hostText}; path ${sc.path.latency / 1000} ms one way`);
-  for (const m of sc.path.middleboxes) lines.push(`# ${m.name}: NAT ${m.ip}, profile ${m.profile}, at ${world.net.paths[0]?.a.name ?? '?'}'s edge`);
+  const edge = world.net.paths[0]?.a.name ?? '?';
+  for (const m of sc.path.middleboxes) {
+    if (m.type === 'nat') lines.push(`# ${m.name}: NAT ${m.ip}, profile ${m.profile}, at ${edge}'s edge`);
+    else lines.push(`# ${m.name}: proxy ${m.ip}, profile ${m.profile}, listens on ${m.listen}, relays to ${m.target.host}:${m.target.port}, at ${edge}'s edge`);
+  }
   lines.push(`# packets as captured at: ${[...vantage].join(', ')}`);
   lines.push('');
   const book = new SeqBook();

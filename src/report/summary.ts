@@ -2,7 +2,7 @@
  * The verdict of a run: who learned of the failure, how, and how long after the fault;
  * what keepalive cost in packets and bytes.
  */
-import type { TraceEvent } from '../engine/trace.ts';
+import type { NatEvent, TraceEvent } from '../engine/trace.ts';
 import type { AbortRecord, CallRecord, DetectionRecord, PacketRecord, Summary } from '../scenarios/result.ts';
 import type { World } from '../world.ts';
 
@@ -36,9 +36,12 @@ export function summarize(world: World, events: readonly TraceEvent[], packets: 
   }
   const keepalive: Summary['keepalive'] = {};
   for (const h of world.net.hosts.values()) keepalive[h.name] = { probes: 0, replies: 0, bytes: 0 };
+  // a proxy terminates TCP: what it sends is its own (a NAT's view repeats the hosts' packets)
+  const own = new Set(world.net.paths.flatMap((p) => p.middleboxes).filter((m) => m.terminates).map((m) => m.name));
+  for (const name of own) keepalive[name] = { probes: 0, replies: 0, bytes: 0 };
   let count = 0;
   for (const p of packets) {
-    if (p.dir !== 'tx' || p.dropped || p.side) continue; // a middlebox's view repeats the hosts' packets
+    if (p.dir !== 'tx' || p.dropped || (p.side && !own.has(p.at))) continue;
     count++;
     const k = keepalive[p.at];
     if (!k) continue;
@@ -48,7 +51,11 @@ export function summarize(world: World, events: readonly TraceEvent[], packets: 
     k.bytes += EMPTY_SEGMENT_BYTES + p.len;
   }
   const endedAt = world.sim.now / 1e6;
-  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: count, endedAt, verdict: verdict(detections, aborts, faultAt, calls) };
+  // a proxy closing relayed connections (idle timer, the other leg ended) is worth saying when nothing failed
+  const closes = events.filter((e): e is NatEvent => e.kind === 'nat' && (e.action === 'idle' || e.action === 'close'));
+  let v = verdict(detections, aborts, faultAt, calls);
+  if (closes.length && v.startsWith('no failure, no error')) v = `no error, but ${closes.map((e) => `${e.nat} at ${(e.t / 1e6).toFixed(6)} s: ${e.detail}`).join('; ')}`;
+  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: count, endedAt, verdict: v };
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;

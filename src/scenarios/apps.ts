@@ -29,6 +29,29 @@ function applyOptions(s: Socket, opts: SocketOptionsSpec): boolean {
   return true;
 }
 
+/**
+ * `instances: N` (docs/scenarios.md "Repeated programs"): N copies of a program, named
+ * `<name>#<i>` (i from 0); copy i starts `i × stagger` later and every `at` of its steps
+ * moves by as much, so the copies keep their spacing. Without `instances` the spec is kept.
+ */
+export function expandApps(specs: readonly AppSpec[]): AppSpec[] {
+  const out: AppSpec[] = [];
+  for (const spec of specs) {
+    const { instances, stagger = 0, ...one } = spec;
+    if (instances === undefined) {
+      out.push(spec);
+      continue;
+    }
+    const base = spec.name ?? spec.host;
+    for (let i = 0; i < instances; i++) {
+      const d = i * stagger;
+      const steps = d === 0 ? one.steps : one.steps.map((st, j) => (st.at !== undefined || j === 0 ? { ...st, at: (st.at ?? 0) + d } : st));
+      out.push({ ...one, name: `${base}#${i}`, steps });
+    }
+  }
+  return out;
+}
+
 export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpec, onFinish: () => void): AppRun {
   const host = world.host(spec.host);
   const name = spec.name ?? spec.host;

@@ -5,8 +5,13 @@
  *   `<host>.abort: ERRNO`                       the kernel aborted a connection on that host
  *   `<host>.probeGap: seconds`                  gap between that host's last two keepalive probes
  *   `errors: none`                               no call failed and nothing was aborted
+ *   `app:<glob>: ok | ERRNO | { ok: n, ERRNO: m }` programs whose name matches (`idle#*`): every one
+ *                                               ended so, or that many of each (src/report/flows.ts)
+ *   `<host or NAT>.events: [text…]`             each text appears in one of its events, in that order
+ *                                               (the same event may hold the next text too)
  */
 import type { RunJson } from './result.ts';
+import { countOutcomes, flowOutcomes } from '../report/flows.ts';
 
 export function checkExpectations(json: RunJson, expect: Record<string, unknown>): string[] {
   const problems: string[] = [];
@@ -17,8 +22,27 @@ export function checkExpectations(json: RunJson, expect: Record<string, unknown>
       if (want === 'none' && errs.length + aborts.length > 0) problems.push(`errors: expected none, got ${[...errs, ...aborts].join(', ')}`);
       continue;
     }
+    if (key.startsWith('app:')) {
+      const got = countOutcomes(flowOutcomes(json), key.slice(4));
+      const n = Object.values(got).reduce((a, b) => a + b, 0);
+      const wants = typeof want === 'object' && want !== null ? (want as Record<string, number>) : { [String(want)]: n };
+      const same = n > 0 && JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(wants).sort());
+      if (!same) problems.push(`${key}: expected ${JSON.stringify(wants)}, got ${n ? JSON.stringify(got) : 'no program of that name'}`);
+      continue;
+    }
     const [host, what] = key.split('.') as [string, string | undefined];
-    if (what === 'abort') {
+    if (what === 'events') {
+      const details = json.events.filter((e) => e.host === host).map((e) => e.detail);
+      let from = 0;
+      for (const text of Array.isArray(want) ? (want as unknown[]) : [want]) {
+        const at = details.findIndex((d, i) => i >= from && d.includes(String(text)));
+        if (at < 0) {
+          problems.push(`${key}: no event of ${host} contains ${JSON.stringify(text)}${from ? ' from the previous one on' : ''}`);
+          break;
+        }
+        from = at;
+      }
+    } else if (what === 'abort') {
       const a = json.summary.aborts.find((x) => x.host === host);
       if (a?.errno !== want) problems.push(`${key}: expected ${String(want)}, got ${a ? a.errno : 'no abort'}`);
     } else if (what === 'probeGap') {

@@ -10,7 +10,7 @@ import type { Path } from '../net/network.ts';
 import type { LossSpec } from '../net/loss.ts';
 import { ruleText } from '../net/firewall.ts';
 import { World } from '../world.ts';
-import { startApp, type AppRun } from './apps.ts';
+import { expandApps, startApp, type AppRun } from './apps.ts';
 import type { FaultSpec, PathSpec, Scenario } from './schema.ts';
 import { buildRunJson } from '../report/json.ts';
 import type { RunJson } from './result.ts';
@@ -18,7 +18,9 @@ import { timerRows, type TimerRow } from '../report/timers.ts';
 import { Nat } from '../net/nat/nat.ts';
 import { natConfig, type NatOverrides } from '../net/nat/profiles.ts';
 import { conntrackRows, type ConntrackRow } from '../report/conntrack.ts';
-import type { NatSpec } from './schema.ts';
+import type { NatSpec, ProxySpec } from './schema.ts';
+import { AppProxy } from '../net/proxy/proxy.ts';
+import { proxyConfig } from '../net/proxy/profiles.ts';
 
 export interface RunOptions {
   /** override the scenario's seed */
@@ -41,6 +43,8 @@ export interface RunOutcome {
   conntrackTables: { t: Micros; rows: ConntrackRow[] }[];
   /** the path's NATs, in order from the first host */
   nats: Nat[];
+  /** the path's application proxies */
+  proxies: AppProxy[];
   horizon: Micros;
 }
 
@@ -69,19 +73,23 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
     });
   });
   const [an, bn] = sc.path.between ?? [names[0] as string, names[1] as string];
-  const nats = sc.path.middleboxes.map((m) => new Nat(world.sim, m.name, m.ip, natConfig(m.profile, natOverrides(m))));
-  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: nats });
+  const boxes = sc.path.middleboxes.map((m) => (m.type === 'proxy' ? newProxy(world, m) : new Nat(world.sim, m.name, m.ip, natConfig(m.profile, natOverrides(m)))));
+  const nats = boxes.filter((b): b is Nat => b instanceof Nat);
+  const proxies = boxes.filter((b): b is AppProxy => b instanceof AppProxy);
+  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: boxes });
+  for (const p of proxies) p.start();
 
   const horizon = opts.until ?? sc.until ?? DAY_US;
   const apps: AppRun[] = [];
-  let running = sc.apps.length;
+  const specs = expandApps(sc.apps); // `instances: N` → N programs
+  let running = specs.length;
   const onFinish = (): void => {
     running--;
     if (running === 0 && opts.until === undefined && sc.until === undefined) {
       world.sim.after(GRACE_US, () => world.sim.stop());
     }
   };
-  for (const spec of sc.apps) apps.push(startApp(world, spec, sc.hosts[spec.host]?.socket ?? {}, onFinish));
+  for (const spec of specs) apps.push(startApp(world, spec, sc.hosts[spec.host]?.socket ?? {}, onFinish));
   for (const f of sc.faults) world.sim.at(f.at, () => applyFault(world, path, apps, f));
 
   const timerTables: RunOutcome['timerTables'] = [];
@@ -94,7 +102,20 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   }
   world.run(horizon);
   const json = buildRunJson(world, sc, seed);
-  return { world, json, apps, timerTables, conntrackTables, nats, horizon };
+  return { world, json, apps, timerTables, conntrackTables, nats, proxies, horizon };
+}
+
+/** A proxy middlebox from its scenario spec (src/net/proxy/). */
+function newProxy(world: World, m: ProxySpec): AppProxy {
+  const { timeoutClient, timeoutServer, latency, clientSocket, serverSocket } = m;
+  const cfg = proxyConfig(m.profile, {
+    listen: m.listen,
+    target: m.target,
+    ...definedOnly({ timeoutClient, timeoutServer, latency }),
+    ...(clientSocket ? { clientSocket: definedOnly(clientSocket) } : {}),
+    ...(serverSocket ? { serverSocket: definedOnly(serverSocket) } : {}),
+  });
+  return new AppProxy(world.sim, m.name, m.ip, cfg, world.net);
 }
 
 /** The scenario's NAT fields that override its profile. */

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { NAT_PROFILE_NAMES } from '../net/nat/profiles.ts';
+import { PROXY_PROFILE_NAMES } from '../net/proxy/profiles.ts';
 
 /** A duration: number of seconds, or a string with units. Parsed to integer µs. */
 export const duration = z
@@ -118,7 +119,24 @@ export const natSchema = z
     if (n.ports && n.ports[0] > n.ports[1]) ctx.addIssue({ code: 'custom', path: ['ports'], message: `[${n.ports.join(', ')}] is not a range lo <= hi` });
   });
 
-export const middleboxSchema = z.discriminatedUnion('type', [natSchema]);
+/** An application proxy / load balancer that terminates TCP on each leg (docs/scenarios.md "Middleboxes"). */
+export const proxySchema = z
+  .object({
+    type: z.literal('proxy'),
+    name: hostName.default('proxy').meta({ description: 'name in the trace (a vantage point with sides inside/outside); applications connect to it by this name' }),
+    profile: z.enum(PROXY_PROFILE_NAMES).default('socks5').meta({ description: 'socks5 (no timeouts), haproxy (timeout client/server 50 s), aws-alb (60 s idle, data only)' }),
+    ip: z.ipv4().default('203.0.113.1').meta({ description: 'the proxy\'s address: clients connect to it, the target sees it as the peer' }),
+    listen: port.meta({ description: 'port the proxy listens on' }),
+    target: z.object({ host: hostName, port }).strict().meta({ description: 'where each accepted connection is relayed (SOCKS5: the CONNECT destination; HAProxy: the server line)' }),
+    timeoutClient: duration.optional().meta({ description: 'inactivity timeout of the client (inside) leg, reset only by data; 0 = none' }),
+    timeoutServer: duration.optional().meta({ description: 'inactivity timeout of the server (outside) leg, reset only by data; 0 = none' }),
+    clientSocket: socketOptions.optional().meta({ description: 'socket options on the client leg (HAProxy option clitcpka)' }),
+    serverSocket: socketOptions.optional().meta({ description: 'socket options on the server leg (HAProxy option srvtcpka)' }),
+    latency: duration.optional().meta({ description: 'one-way latency between the first host and the proxy (default 0)' }),
+  })
+  .strict();
+
+export const middleboxSchema = z.discriminatedUnion('type', [natSchema, proxySchema]);
 
 export const pathSchema = z
   .object({
@@ -127,7 +145,7 @@ export const pathSchema = z
     latency: duration.default(500).meta({ description: 'one-way latency, default 0.5ms' }),
     loss: lossSchema.default(0),
     middleboxes: z.array(middleboxSchema).default([]).meta({
-      description: 'middleboxes at the first host\'s edge of the path: at most one NAT (type: nat)',
+      description: 'middleboxes at the first host\'s edge of the path: at most one, a NAT (type: nat) or a proxy (type: proxy)',
     }),
   })
   .strict();
@@ -159,6 +177,8 @@ export const appSchema = z
     host: hostName,
     name: z.string().optional(),
     onError: z.enum(['stop', 'continue']).default('stop').meta({ description: 'stop = the program exits at the first failed call (as an uncaught exception would)' }),
+    instances: z.number().int().min(1).max(100_000).optional().meta({ description: 'run this many copies of the program (default 1), named `<name>#<i>`, i from 0' }),
+    stagger: duration.optional().meta({ description: 'copy i starts i × stagger later and every `at` of its steps moves by as much (default 0), e.g. "10ms"' }),
     steps: z.array(stepSchema).min(1),
   })
   .strict();
@@ -213,4 +233,5 @@ export type StepSpec = z.output<typeof stepSchema>;
 export type FaultSpec = z.output<typeof faultSchema>;
 export type PathSpec = z.output<typeof pathSchema>;
 export type NatSpec = z.output<typeof natSchema>;
+export type ProxySpec = z.output<typeof proxySchema>;
 export type SocketOptionsSpec = z.output<typeof socketOptions>;

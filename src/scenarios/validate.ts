@@ -26,8 +26,8 @@ function issueText(i: z.core.$ZodIssue): string {
     case 'invalid_union':
       if (i.path[0] === 'path' && i.path[1] === 'middleboxes' && i.path[3] === 'type') {
         const t = (input as { type?: unknown } | undefined)?.type;
-        if (t === undefined) return `${where}: missing (a middlebox needs a type; available: nat)`;
-        return `${where}: ${JSON.stringify(t)} is not a middlebox type (available: nat; application proxies are not modelled yet)`;
+        if (t === undefined) return `${where}: missing (a middlebox needs a type; available: nat, proxy)`;
+        return `${where}: ${JSON.stringify(t)} is not a middlebox type (available: nat, proxy)`;
       }
       return `${where}: ${shown}${i.message.replace(/^Invalid input$/, 'does not match any allowed form')}`;
     default:
@@ -66,11 +66,19 @@ export function validateScenario(raw: unknown): Validation {
     const owner = ips.get(m.ip);
     if (owner) problems.push(`path.middleboxes.${i}.ip: ${m.ip} is already ${owner}'s address`);
     boxNames.push(m.name);
+    if (m.type === 'proxy') {
+      if (!known(m.target.host)) problems.push(`path.middleboxes.${i}.target.host: no host named ${JSON.stringify(m.target.host)} (hosts: ${hosts.join(', ')})`);
+      for (const leg of ['clientSocket', 'serverSocket'] as const) {
+        for (const [opt, v] of Object.entries(m[leg] ?? {})) if (v !== undefined) checkOpt(`path.middleboxes.${i}.${leg}.${opt}`, opt as SockOptName, v);
+      }
+    }
   });
+  const proxies = sc.path.middleboxes.filter((m) => m.type === 'proxy').map((m) => m.name);
   sc.apps.forEach((a, i) => {
     if (!known(a.host)) problems.push(`apps.${i}.host: no host named ${JSON.stringify(a.host)} (hosts: ${hosts.join(', ')})`);
+    if (a.stagger !== undefined && a.instances === undefined) problems.push(`apps.${i}.stagger: staggers the copies of a program; give \`instances\` too`);
     a.steps.forEach((s, j) => {
-      if (s.call === 'connect' && !known(s.to)) problems.push(`apps.${i}.steps.${j}.to: no host named ${JSON.stringify(s.to)}`);
+      if (s.call === 'connect' && !known(s.to) && !proxies.includes(s.to)) problems.push(`apps.${i}.steps.${j}.to: no host${proxies.length ? ' or proxy' : ''} named ${JSON.stringify(s.to)}`);
       if (s.call === 'setsockopt') checkOpt(`apps.${i}.steps.${j}.value`, s.name, s.value);
     });
   });

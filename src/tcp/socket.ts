@@ -29,6 +29,8 @@ export interface SocketHost extends ListenerHost {
   listen(l: Listener): boolean;
   unlisten(l: Listener): void;
   resolve(name: string): string | undefined;
+  /** calls are not traced (a proxy's relay loop: its decisions are traced as proxy events instead) */
+  readonly quietCalls?: boolean;
 }
 
 export class Socket {
@@ -53,7 +55,7 @@ export class Socket {
 
   private record(call: string, start: number, r: Result<unknown>, args?: Record<string, unknown>): void {
     const sim = this.host.sim;
-    if (!sim.trace.active) return;
+    if (!sim.trace.active || this.host.quietCalls) return;
     const v = r.ok ? r.value : undefined;
     const result = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : r.ok ? 0 : undefined;
     sim.trace.emit({
@@ -66,7 +68,7 @@ export class Socket {
   /** Note in the trace that a blocking call is waiting (it is reported as pending if it never returns). */
   private blocking(call: string, start: number, first: boolean): void {
     const sim = this.host.sim;
-    if (first && sim.trace.active) sim.trace.emit({ kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call, blocked: true });
+    if (first && sim.trace.active && !this.host.quietCalls) sim.trace.emit({ kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call, blocked: true });
   }
 
   /** Report a result now or later (never after the host crashed). */

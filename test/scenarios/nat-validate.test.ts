@@ -21,7 +21,7 @@ describe('path.middleboxes', () => {
 
   it('rejects an unknown profile, type, field, zero timeout and reversed port range', () => {
     expect(problems(base([{ type: 'nat', profile: 'aws' }]))[0]).toMatch(/^path\.middleboxes\.0\.profile: "aws" Invalid option: expected one of "rfc5382-floor"/);
-    expect(problems(base([{ type: 'proxy' }]))).toEqual(['path.middleboxes.0.type: "proxy" is not a middlebox type (available: nat; application proxies are not modelled yet)']);
+    expect(problems(base([{ type: 'firewall' }]))).toEqual(['path.middleboxes.0.type: "firewall" is not a middlebox type (available: nat, proxy)']);
     expect(problems(base([{ type: 'nat', bogus: 1 }]))).toEqual(['path.middleboxes.0: unknown field "bogus"']);
     expect(problems(base([{ type: 'nat', established: 0, ports: [2000, 1000] }]))).toEqual([
       'path.middleboxes.0.established: an idle timeout must be more than 0',
