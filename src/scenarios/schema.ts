@@ -107,7 +107,10 @@ export const natSchema = z
     outsideNoEntry: z.enum(['drop', 'rst', 'icmp']).optional().meta({ description: 'an outside packet with no entry: drop, RST or ICMP port unreachable to the sender' }),
     rstOnIdle: z.boolean().optional().meta({ description: 'RST both ends when an ESTABLISHED entry expires (Azure "TCP reset on idle")' }),
     table: z.number().int().min(1).optional().meta({ description: 'maximum entries (default: the profile, often unlimited)' }),
-    evict: z.enum(['lru', 'early-drop', 'refuse']).optional().meta({ description: 'when the table is full: evict the least recently used entry, evict a non-ASSURED entry else refuse (Linux), or refuse (RFC 6888)' }),
+    evict: z.enum(['lru', 'early-drop', 'refuse', 'aggressive-aging']).optional().meta({ description: 'when the table is full: evict the least recently used entry, evict a non-ASSURED entry else refuse (Linux), refuse (RFC 6888); or, above agingHighWater, age out entries idle earlyAgeout (Juniper SRX)' }),
+    agingHighWater: z.number().min(1).max(100).optional().meta({ description: 'aggressive-aging: percent of the table above which idle entries are aged out (default 100)' }),
+    earlyAgeout: duration.optional().meta({ description: 'aggressive-aging: idle time that ages an entry out above the mark (default 20 s)' }),
+    portQuota: z.number().int().min(1).optional().meta({ description: 'most mappings one inside host may hold (RFC 6888 REQ-4); default unlimited' }),
     preservePort: z.boolean().optional().meta({ description: 'keep the inside source port when free (default true)' }),
     ports: z.tuple([port, port]).optional().meta({ description: 'outside port range [lo, hi], default [1024, 65535]' }),
   })

@@ -186,3 +186,30 @@ describe('after expiry: inside speaks first, ICMP', () => {
     expect(received(p, p.server).filter((e) => e.t > tWrite)).toEqual([]);
   });
 });
+
+describe('per-host port quota (RFC 6888 REQ-4)', () => {
+  it('a host holding its quota of mappings gets its next flow refused; other flows are untouched', () => {
+    const p = natPair({ profile: 'rfc5382-floor', over: { portQuota: 1 } });
+    const s2 = p.w.socket(p.client);
+    const results: string[] = [];
+    p.w.sim.at(p.tEst + 10 * S, () => s2.connect('server', PORT, (r) => results.push(r.ok ? 'ok' : r.errno)));
+    runTo(p, p.tEst + 12 * S);
+    expect(natEvents(p, 'refuse')[0]?.detail).toContain('port quota 1');
+    expect(results).toEqual([]);
+    expect(p.nat.entries().map((e) => e.sport)).toEqual([p.cc.lport]);
+  });
+});
+
+describe('aggressive aging in a running NAT', () => {
+  it('above the mark a flow idle for early-ageout is aged out to admit a new one; a busier table refuses', () => {
+    const p = natPair({ profile: 'rfc5382-floor', over: { table: 2, evict: 'aggressive-aging', agingHighWater: 50, earlyAgeout: 5 * S } });
+    const s2 = p.w.socket(p.client);
+    const results: string[] = [];
+    p.w.sim.at(p.tEst + 10 * S, () => s2.connect('server', PORT, (r) => results.push(r.ok ? 'ok' : r.errno)));
+    runTo(p, p.tEst + 12 * S);
+    expect(natEvents(p, 'evict')[0]?.detail).toContain('policy aggressive-aging');
+    expect(results).toEqual(['ok']);
+    expect(p.nat.entries().map((e) => e.sport)).not.toContain(p.cc.lport);
+  });
+});
+

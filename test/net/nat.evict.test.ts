@@ -80,3 +80,27 @@ describe('allocatePort', () => {
     expect(allocatePort(5000, [1024, 1027], true, () => true, rng())).toBeNull();
   });
 });
+
+describe('admit: aggressive aging (nat.md §5, Juniper SRX)', () => {
+  const aging = { highWater: 2, earlyAgeout: 20 };
+
+  it('below the high-water mark nothing is aged out', () => {
+    expect(admit([e(1, 0)], 4, 'aggressive-aging', NOW, aging)).toEqual({ ok: true, victim: null });
+  });
+
+  it('above the mark the least recently used entry idle >= early-ageout goes, even with room left', () => {
+    const old = e(1, NOW - 500);
+    const older = e(2, NOW - 900);
+    const busy = e(3, NOW - 5);
+    expect(admit([old, busy, older], 4, 'aggressive-aging', NOW, aging)).toEqual({ ok: true, victim: older, why: 'aggressive-aging' });
+  });
+
+  it('an entry idle just under early-ageout stays; a full table then refuses', () => {
+    const a = e(1, NOW - 19);
+    const b = e(2, NOW - 10);
+    expect(admit([a, b], 3, 'aggressive-aging', NOW, aging)).toEqual({ ok: true, victim: null });
+    expect(admit([a, b], 2, 'aggressive-aging', NOW, aging)).toEqual({ ok: false });
+    expect(admit([e(1, NOW - 20), b], 2, 'aggressive-aging', NOW, aging)).toMatchObject({ ok: true, why: 'aggressive-aging' });
+  });
+});
+

@@ -24,7 +24,14 @@ export interface EvictView {
  */
 export const timedOut = (e: Pick<EvictView, 'expiresAt'>, now: Micros): boolean => now >= e.expiresAt;
 
-export type Admission<E> = { ok: true; victim: E | null; why?: 'expired' | 'lru' | 'early-drop' } | { ok: false };
+export type Admission<E> = { ok: true; victim: E | null; why?: 'expired' | 'lru' | 'early-drop' | 'aggressive-aging' } | { ok: false };
+
+/** Aggressive aging (nat.md §5, Juniper SRX): above `highWater` entries, entries idle `earlyAgeout` or more go first. */
+export interface Aging {
+  /** occupancy (entries) at which aging starts */
+  highWater: number;
+  earlyAgeout: Micros;
+}
 
 /** Least recently used, oldest serial first among equals. */
 function lru<E extends EvictView>(cands: Iterable<E>): E | null {
@@ -45,7 +52,14 @@ function* filter<E>(xs: Iterable<E>, keep: (e: E) => boolean): Iterable<E> {
  *   recently used one; Linux takes the first it finds in 8 hash buckets), else refuses;
  * - `refuse`: RFC 6888 REQ-11: never delete a mapping to make room.
  */
-export function admit<E extends EvictView>(entries: readonly E[], max: number, policy: EvictPolicy, now: Micros): Admission<E> {
+export function admit<E extends EvictView>(entries: readonly E[], max: number, policy: EvictPolicy, now: Micros, aging?: Aging): Admission<E> {
+  if (policy === 'aggressive-aging' && aging && entries.length >= aging.highWater) {
+    // - `aggressive-aging`: above the high-water mark each new flow ages out the least recently
+    //   used entry idle `earlyAgeout` or more; when none is that idle, a full table refuses.
+    const v = lru(filter(entries, (e) => timedOut(e, now) || now - e.lastUsed >= aging.earlyAgeout));
+    if (v) return { ok: true, victim: v, why: timedOut(v, now) ? 'expired' : 'aggressive-aging' };
+    return entries.length < max ? { ok: true, victim: null } : { ok: false };
+  }
   if (entries.length < max) return { ok: true, victim: null };
   let expired: E | null = null;
   for (const e of entries) if (timedOut(e, now) && (!expired || e.expiresAt < expired.expiresAt || (e.expiresAt === expired.expiresAt && e.seq < expired.seq))) expired = e;

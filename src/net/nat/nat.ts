@@ -81,6 +81,8 @@ export class Nat implements Middlebox {
   readonly stats = { created: 0, expired: 0, evicted: 0, refused: 0, dropped: 0, resets: 0 };
   private readonly byInside = new Map<string, NatEntry>();
   private readonly byOutside = new Map<string, NatEntry>();
+  /** mappings held per inside address (RFC 6888 REQ-4 quota) */
+  private readonly perHost = new Map<string, number>();
   private serial = 0;
   private readonly rng: Rng;
   private toInside: (p: Packet) => void = () => undefined;
@@ -175,7 +177,14 @@ export class Nat implements Middlebox {
     const s = pkt.seg;
     const now = this.sim.now;
     // the table is scanned only when it is full (a small table in practice; O(n) then)
-    const adm = this.byInside.size < this.cfg.table ? ({ ok: true, victim: null } as const) : admit([...this.byInside.values()], this.cfg.table, this.cfg.evict, now);
+    const c = this.cfg;
+    const highWater = c.evict === 'aggressive-aging' ? Math.ceil((c.agingHighWater / 100) * c.table) : c.table;
+    const held = this.perHost.get(pkt.src) ?? 0;
+    if (held >= c.portQuota) return this.refuse(pkt, 'port quota', `${pkt.src} already holds ${held} mappings (port quota ${c.portQuota}, RFC 6888 REQ-4)`);
+    const adm =
+      this.byInside.size < Math.min(c.table, highWater)
+        ? ({ ok: true, victim: null } as const)
+        : admit([...this.byInside.values()], c.table, c.evict, now, { highWater, earlyAgeout: c.earlyAgeout });
     if (!adm.ok) return this.refuse(pkt, 'table full', `table full (${this.cfg.table} entries, policy ${this.cfg.evict})`);
     if (adm.victim) {
       const v = adm.victim;
@@ -192,6 +201,7 @@ export class Nat implements Middlebox {
     const e = new NatEntry(++this.serial, pkt.src, s.sport, pkt.dst, s.dport, port, ct, now);
     this.byInside.set(insideKey(e.src, e.sport, e.dst, e.dport), e);
     this.byOutside.set(outsideKey(e.dst, e.dport, port), e);
+    this.perHost.set(e.src, (this.perHost.get(e.src) ?? 0) + 1);
     this.stats.created++;
     this.event('map', `new mapping ${e.flow} as ${this.ip}:${port}${port === s.sport ? ' (port preserved)' : ''}${syn ? '' : ', picked up mid-stream'}`);
     return e;
@@ -255,6 +265,7 @@ export class Nat implements Middlebox {
     e.timer = null;
     this.byInside.delete(insideKey(e.src, e.sport, e.dst, e.dport));
     this.byOutside.delete(outsideKey(e.dst, e.dport, e.port));
+    this.perHost.set(e.src, (this.perHost.get(e.src) ?? 1) - 1);
   }
 
   /** The idle timer ran out: forget the mapping; with rstOnIdle, reset both ends of an ESTABLISHED flow. */

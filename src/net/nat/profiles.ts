@@ -31,7 +31,7 @@ export type InsideNoEntry = 'pickup' | 'drop' | 'rst' | 'icmp';
 /** What the NAT does with an outside→inside packet that has no table entry. */
 export type OutsideNoEntry = 'drop' | 'rst' | 'icmp';
 /** Table-full policy (./evict.ts). */
-export type EvictPolicy = 'lru' | 'early-drop' | 'refuse';
+export type EvictPolicy = 'lru' | 'early-drop' | 'refuse' | 'aggressive-aging';
 
 /** A fully resolved NAT configuration (all times in µs). */
 export interface NatConfig {
@@ -49,8 +49,14 @@ export interface NatConfig {
   rstOnIdle: boolean;
   /** maximum entries; Infinity = unlimited */
   table: number;
-  /** what a new flow does when the table is full */
+  /** what a new flow does when the table is full (or, for aggressive-aging, above the high-water mark) */
   evict: EvictPolicy;
+  /** aggressive-aging: occupancy (percent of `table`) above which idle entries are aged out early */
+  agingHighWater: number;
+  /** aggressive-aging: idle time after which an entry is aged out while the table is above the mark, µs */
+  earlyAgeout: Micros;
+  /** most mappings one inside host may hold (RFC 6888 REQ-4 per-subscriber limit); Infinity = none */
+  portQuota: number;
   /** keep the inside source port when the outside tuple is free (Linux get_unique_tuple) */
   preservePort: boolean;
   /** outside port range for allocation */
@@ -100,6 +106,10 @@ const base: Omit<NatConfig, 'profile' | 'timeouts'> = {
   rstOnIdle: false,
   table: Number.POSITIVE_INFINITY,
   evict: 'refuse',
+  // nat.md §5: Juniper SRX aggressive aging, early-ageout default 20 s (watermarks are configured)
+  agingHighWater: 100,
+  earlyAgeout: 20 * S,
+  portQuota: Number.POSITIVE_INFINITY,
   preservePort: true,
   ports: [1024, 65535], // nat.md §2.5: Linux range for source ports >= 1024
 };
