@@ -9,7 +9,7 @@ import { natConfig, type NatOverrides, type NatProfileName } from '../../src/net
 import type { Conn } from '../../src/tcp/conn.ts';
 import type { Socket } from '../../src/tcp/socket.ts';
 import { World } from '../../src/world.ts';
-import { applyOpts, PORT, type Net, type Opts } from '../tcp/fixtures.ts';
+import { handshake, type Net, type Opts } from '../tcp/fixtures.ts';
 
 export const NAT_IP = '203.0.113.1';
 
@@ -50,29 +50,8 @@ export interface NatPair extends NatNet {
 /** A connection established through the NAT, started at t = 0. */
 export function natPair(o: NatNetOptions & { client?: Opts; server?: Opts } = {}): NatPair {
   const net = natNet(o);
-  const { w, client, server } = net;
-  const ls = w.socket(server);
-  applyOpts(ls, o.server);
-  if (!ls.listen(PORT).ok) throw new Error('fixture: listen failed');
-  const got: { ss?: Socket; tEst?: Micros; tClient?: Micros } = {};
-  ls.accept((r) => {
-    if (!r.ok) throw new Error(`fixture: accept failed ${r.errno}`);
-    got.ss = r.value;
-    got.tEst = w.sim.now;
-  });
-  const cs = w.socket(client);
-  applyOpts(cs, o.client);
-  cs.connect('server', PORT, (r) => {
-    if (!r.ok) throw new Error(`fixture: connect failed ${r.errno}`);
-    got.tClient = w.sim.now;
-  });
-  while (got.ss === undefined || got.tClient === undefined) {
-    if (!w.sim.step()) throw new Error('fixture: handshake did not complete');
-  }
-  const cc = cs.conn;
-  const sc = got.ss.conn;
-  if (!cc || !sc) throw new Error('fixture: no connection');
-  return { ...net, cs, cc, ss: got.ss, sc, tEst: got.tEst as Micros, tAck: got.tClient };
+  const h = handshake(net, o);
+  return { ...net, cs: h.cs, cc: h.cc, ss: h.ss, sc: h.sc, tEst: h.tEst, tAck: h.tClient };
 }
 
 /** The NAT's own trace events, as `action@t`. */

@@ -99,6 +99,11 @@ export interface Pair extends Net {
  */
 export function established(o: PairOptions = {}): Pair {
   const net = network(o);
+  return { ...net, ...handshake(net, o) };
+}
+
+/** Listen on `server`, connect from `client` and step the world until both sides are established. */
+export function handshake(net: Pick<Net, 'w' | 'client' | 'server'>, o: { client?: Opts; server?: Opts } = {}): Omit<Pair, keyof Net> {
   const { w, client, server } = net;
   const ls = w.socket(server);
   applyOpts(ls, o.server);
@@ -122,7 +127,7 @@ export function established(o: PairOptions = {}): Pair {
   const cc = cs.conn;
   const sc = ss.conn;
   if (!cc || !sc) throw new Error('fixture: no connection');
-  return { ...net, ls, cs, cc, ss, sc, tClient: got.tClient, tEst: got.tEst as Micros };
+  return { ls, cs, cc, ss, sc, tClient: got.tClient, tEst: got.tEst as Micros };
 }
 
 /** Cut (or restore) the path at time t; `spec` like 'client->server' picks one direction. */
