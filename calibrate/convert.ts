@@ -52,6 +52,8 @@ export interface KernelRunData {
   icmp: Record<string, RawIcmp[]>;
   /** the router's address, to name ICMP it sends */
   routerIp: string;
+  /** other addresses with a name in the trace: a NAT's outside address -> its name (as the simulator names it) */
+  aliases?: Record<string, string>;
   apps: AppResult[];
   faults: FaultResult[];
   notes: string[];
@@ -179,7 +181,7 @@ export function connectReturnUs(apps: AppResult[]): number | undefined {
 export function toRunJson(d: KernelRunData): KernelRunJson {
   const anchorUs = connectReturnUs(d.apps) ?? d.t0Us;
   const rel = (us: number): number => Math.round(us - anchorUs) / 1e6;
-  const byIp = new Map(Object.entries(d.hostIps).map(([h, ip]) => [ip, h]));
+  const byIp = new Map([...Object.entries(d.aliases ?? {}), ...Object.entries(d.hostIps).map(([h, ip]): [string, string] => [ip, h])]);
   const ipToHost = (ip: string): string => byIp.get(ip) ?? ip;
   const isn = initialSeqs(Object.values(d.packets).flat());
   const packets: PacketRecord[] = [];

@@ -22,6 +22,7 @@ import { AppProcess, pythonPath } from './apps.ts';
 import { CaptureSet } from './capture.ts';
 import { toRunJson, type FaultResult, type KernelRunJson } from './convert.ts';
 import { FaultInjector, type Applied } from './faults.ts';
+import { natOf, natRefusals, setupNat } from './nat.ts';
 import { HOST_IF, reapStaleNamespaces, ROUTER_IP, Topology } from './netns.ts';
 import { nowUs, run, sleep, sleepUntil } from './sh.ts';
 
@@ -75,6 +76,8 @@ export function kernelInfo(): { release: string; hz: number } {
 
 /** One run of `scenario` on this machine's kernel. Requires root. */
 export async function runOnKernel(scenario: Scenario, opts: KernelRunOptions = {}): Promise<KernelRunJson> {
+  const refusals = natRefusals(scenario);
+  if (refusals.length > 0) throw new HarnessError(`calibrate: ${scenario.name}: cannot build the middlebox on the real kernel: ${refusals.join('; ')}`, 2);
   await preflight();
   const log = opts.log ?? ((): void => {});
   const stale = await reapStaleNamespaces();
@@ -127,6 +130,11 @@ class Harness {
     this.log(`${this.scenario.name}: creating namespaces ${this.topo.prefix}*`);
     await this.topo.create();
     const notes = await injector.setupPath(this.scenario);
+    const nat = natOf(this.scenario);
+    if (nat) {
+      const [inside, outside] = pathHosts(this.scenario);
+      notes.push(...(await setupNat(this.topo, nat, inside, outside)));
+    }
     for (const h of this.topo.hosts.values()) await this.captures.start(h.name, h.ns, HOST_IF);
     await this.startApps();
     const t0Us = nowUs() + START_MARGIN_US;
@@ -153,6 +161,7 @@ class Harness {
       packets: Object.fromEntries([...this.topo.hosts.keys()].map((name) => [name, this.captures.packets(name)])),
       icmp: Object.fromEntries([...this.topo.hosts.keys()].map((name) => [name, this.captures.icmp(name)])),
       routerIp: ROUTER_IP,
+      ...(nat ? { aliases: { [nat.ip]: nat.name } } : {}),
       apps: this.apps.map((a) => ({ name: a.name, host: a.spec.host, log: a.log, killedByFault: a.killedByFault })),
       faults: this.faults,
       notes,
@@ -226,4 +235,10 @@ export function appName(scenario: Scenario, k: number): string {
   if (spec.name) return spec.name;
   const sameHost = scenario.apps.filter((a) => a.host === spec.host);
   return sameHost.length === 1 ? spec.host : `${spec.host}-${sameHost.indexOf(spec)}`;
+}
+
+/** The two hosts of the path: `path.between`, else the first two hosts (the first is inside a NAT). */
+export function pathHosts(scenario: Scenario): [string, string] {
+  const names = Object.keys(scenario.hosts);
+  return scenario.path.between ?? [names[0] ?? '', names[1] ?? ''];
 }

@@ -161,24 +161,27 @@ function ackArrives(c: Conn, s: Segment): boolean {
 }
 
 function dataArrives(c: Conn, s: Segment, end: number): void {
+  let fresh = 0;
   if (s.len > 0 && RECEIVES_DATA.has(c.state) && !c.finRcvd) {
     if (seqGt(s.seq, c.rcvNxt)) {
       sendAck(c); // out of order: no reassembly queue is modelled; the sender will resend
       return;
     }
-    const fresh = seqDiff(seqAdd(s.seq, s.len), c.rcvNxt);
+    fresh = seqDiff(seqAdd(s.seq, s.len), c.rcvNxt);
     if (fresh > 0) {
       c.rcvNxt = seqAdd(c.rcvNxt, fresh);
       if (!c.rdShut) c.rcvBuf += fresh;
       c.lrcvtime = c.ticks(); // tcp_event_data_recv
-      c.wake();
     }
   }
   if (s.flags & FIN && end === seqAdd(c.rcvNxt, 1) && !c.finRcvd) {
-    finArrives(c);
+    finArrives(c); // ACKs, then wakes the reader
     return;
   }
+  // The ACK leaves in softirq context before the woken application can answer (real-kernel
+  // calibration: the kernel ACKs at once, then the reply follows as its own segment).
   if (s.len > 0 || s.flags & FIN) sendAck(c); // new data, or a retransmission: ACK now
+  if (fresh > 0) c.wake();
 }
 
 /** tcp_fin(). */

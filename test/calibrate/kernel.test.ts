@@ -8,9 +8,11 @@ import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { diffRuns } from '../../calibrate/diff.ts';
 import { HarnessError, preflight, runOnKernel } from '../../calibrate/kernel.ts';
+import { natRefusals, natSysctls } from '../../calibrate/nat.ts';
 import { nsPrefix } from '../../calibrate/netns.ts';
 import { renderDiff } from '../../calibrate/render.ts';
 import { loadFixture, loadScenario } from '../../calibrate/suite.ts';
+import { scenarioSchema, type Scenario } from '../../src/scenarios/schema.ts';
 
 function canUseNetns(): boolean {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
@@ -44,6 +46,29 @@ describe('runOnKernel', () => {
     expect(err).toBeInstanceOf(HarnessError);
     expect((err as HarnessError).exitCode).toBe(2);
     expect((err as HarnessError).message).toMatch(/needs root/);
+  });
+
+  it('translates a linux-conntrack NAT to router sysctls, and refuses what it cannot build (exit 2)', async () => {
+    // Arrange
+    const withBox = (box: object): Scenario => {
+      const sc = loadScenario('nat-expired-outside-first');
+      return scenarioSchema.parse({ ...JSON.parse(JSON.stringify(sc)), path: { latency: 20, middleboxes: [box] } });
+    };
+    const ok = withBox({ type: 'nat', profile: 'linux-conntrack', established: '10s', timeWait: '5s', maxRetrans: 2 });
+    // Act / Assert
+    expect(natRefusals(ok)).toEqual([]);
+    expect(natSysctls(ok.path.middleboxes[0] as Parameters<typeof natSysctls>[0])).toEqual([
+      'net.netfilter.nf_conntrack_tcp_timeout_established=10',
+      'net.netfilter.nf_conntrack_tcp_timeout_time_wait=5',
+      'net.netfilter.nf_conntrack_tcp_max_retrans=2',
+    ]);
+    expect(natRefusals(withBox({ type: 'nat', profile: 'aws-natgw' })).join()).toMatch(/profile 'aws-natgw'/);
+    expect(natRefusals(withBox({ type: 'nat', established: '1500ms' })).join()).toMatch(/whole positive number of seconds/);
+    expect(natRefusals(withBox({ type: 'nat', outsideNoEntry: 'drop' })).join()).toMatch(/outsideNoEntry/);
+    expect(natRefusals(withBox({ type: 'nat', table: 10 })).join()).toMatch(/table/);
+    const err = await runOnKernel(withBox({ type: 'nat', profile: 'azure-lb' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HarnessError);
+    expect((err as HarnessError).exitCode).toBe(2);
   });
 
   it.skipIf(!KERNEL)(

@@ -40,7 +40,7 @@ describe('NAT profiles', () => {
     expect(row('azure-lb')).toEqual(['drop', 'drop', false]);
     expect(row('azure-lb-rst-on-idle')).toEqual(['drop', 'drop', true]);
     expect(row('azure-natgw')).toEqual(['rst', 'rst', false]);
-    expect(row('linux-conntrack')).toEqual(['pickup', 'drop', false]);
+    expect(row('linux-conntrack')).toEqual(['pickup', 'rst', false]); // the router's own TCP answers (calibration nat-expired-outside-first)
     expect(row('rfc5382-floor')).toEqual(['pickup', 'drop', false]);
   });
 

@@ -120,7 +120,11 @@ const linux: Omit<NatConfig, 'profile'> = {
   timeouts: LINUX,
   maxRetrans: 3, // nf_conntrack_tcp_max_retrans default (§2.1)
   insideNoEntry: 'pickup', // nf_conntrack_tcp_loose = 1 (§2.3)
-  outsideNoEntry: 'drop', // untranslated, reaches the router's INPUT: policy-dependent, dropped here (§2.3)
+  // Untranslated, the packet is addressed to the router itself and reaches its INPUT chain
+  // (§2.3); with the default ACCEPT policy no socket has the port, so the router's own TCP
+  // answers RST (tcp_v4_send_reset: seq = SEG.ACK). Measured: calibration
+  // nat-expired-outside-first. A router whose INPUT policy drops would need outsideNoEntry: drop.
+  outsideNoEntry: 'rst',
   table: 262_144,
   evict: 'early-drop',
 };
