@@ -74,6 +74,9 @@ const fnv = (h: Int32Array, x: number): void => {
 };
 const hex = (h: Int32Array, now: number): string => `${((h[0] as number) >>> 0).toString(16).padStart(8, '0')}@${now}`;
 
+// The hold loop is written out once per queue on purpose: one shared loop taking the queue
+// as a parameter would make its call sites polymorphic, and V8 would then time the
+// dispatch as much as the queues.
 export function prepareArrayHeap(w: HoldWorkload): Prepared {
   const { population, events, gaps, victims, victimGaps } = w;
   const q = new ArrayHeap(population * 2);

@@ -71,6 +71,25 @@ export class Socket {
     if (first && sim.trace.active && !this.host.quietCalls) sim.trace.emit({ kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call, blocked: true });
   }
 
+  /**
+   * A blocking call: `poll` answers with a result when the call can return, else null and
+   * the call waits (`wait` registers the retry) — recorded as blocked until it returns.
+   */
+  private block<T>(call: string, start: number, poll: () => Result<T> | null, wait: (retry: () => void) => void, cb: (r: Result<T>) => void, args?: Record<string, unknown>): void {
+    let first = true;
+    const attempt = (): void => {
+      const r = poll();
+      if (r) {
+        this.finish(call, start, r, cb, args);
+        return;
+      }
+      this.blocking(call, start, first);
+      first = false;
+      wait(attempt);
+    };
+    attempt();
+  }
+
   /** Report a result now or later (never after the host crashed). */
   private finish<T>(call: string, start: number, r: Result<T>, cb: ((r: Result<T>) => void) | undefined, args?: Record<string, unknown>): Result<T> {
     if (!this.boot()) return r;
@@ -131,8 +150,7 @@ export class Socket {
       case 'TCP_USER_TIMEOUT': v = o.userTimeout; break;
       case 'TCP_SYNCNT': v = o.synCnt ?? s.tcp_syn_retries; break;
       case 'SO_ERROR': {
-        const e = this.conn?.skErr ?? null;
-        if (this.conn) this.conn.skErr = null;
+        const e = this.conn ? takeError(this.conn) : null;
         v = e ? ERRNO[e] : 0;
         break;
       }
@@ -155,18 +173,11 @@ export class Socket {
       this.finish('accept', start, fail<Socket>('EINVAL'), cb);
       return;
     }
-    let first = true;
-    const attempt = (): void => {
+    const poll = (): Result<Socket> | null => {
       const c = l.queue.shift();
-      if (!c) {
-        this.blocking('accept', start, first);
-        first = false;
-        return l.wait(attempt);
-      }
-      const s = new Socket(this.host, this.owner, c, this.boot);
-      this.finish('accept', start, ok(s), cb);
+      return c ? ok(new Socket(this.host, this.owner, c, this.boot)) : null;
     };
-    attempt();
+    this.block('accept', start, poll, (retry) => l.wait(retry), cb);
   }
 
   connect(to: string, port: number, cb: (r: Result<0>) => void): void {
@@ -192,18 +203,12 @@ export class Socket {
     sendSyn(c);
     c.rttSample = { end: c.sndNxt, t: h.sim.now };
     armSynTimer(c);
-    let first = true;
-    const check = (): void => {
-      if (c.state === 'SYN_SENT') {
-        this.blocking('connect', start, first);
-        first = false;
-        return c.wait(check);
-      }
-      const err = c.skErr;
-      if (err) c.skErr = null;
-      this.finish('connect', start, err ? fail<0>(err) : ok<0>(0), cb, args);
+    const poll = (): Result<0> | null => {
+      if (c.state === 'SYN_SENT') return null;
+      const err = takeError(c);
+      return err ? fail<0>(err) : ok<0>(0);
     };
-    c.wait(check);
+    this.block('connect', start, poll, (retry) => c.wait(retry), cb, args);
   }
 
   /** Queue `bytes` for sending. Never blocks (the send buffer is not bounded in this model). */
@@ -212,11 +217,8 @@ export class Socket {
     const c = this.conn;
     const args = { bytes };
     if (!c) return this.finish('send', start, fail<number>(this.closed ? 'EBADF' : 'ENOTCONN'), undefined, args);
-    if (c.skErr) {
-      const e = c.skErr;
-      c.skErr = null; // sock_error() reports the pending error once
-      return this.finish('send', start, fail<number>(e), undefined, args);
-    }
+    const err = takeError(c);
+    if (err) return this.finish('send', start, fail<number>(err), undefined, args);
     if (c.wrShut || c.done) return this.finish('send', start, fail<number>('EPIPE'), undefined, args); // then SIGPIPE unless MSG_NOSIGNAL
     if (!SENDS_DATA.has(c.state)) return this.finish('send', start, fail<number>('ENOTCONN'), undefined, args);
     c.writeSeq = seqAdd(c.writeSeq, bytes);
@@ -235,33 +237,18 @@ export class Socket {
       this.finish('recv', start, fail<number>('ENOTCONN'), cb);
       return;
     }
-    let first = true;
-    const attempt = (): void => {
+    const poll = (): Result<number> | null => {
       if (c.rcvBuf > 0) {
         const n = Math.min(max, c.rcvBuf);
         c.rcvBuf -= n;
-        this.finish('recv', start, ok(n), cb);
-        return;
+        return ok(n);
       }
-      if (c.finRcvd) {
-        this.finish('recv', start, ok(0), cb);
-        return;
-      }
-      if (c.skErr) {
-        const e = c.skErr;
-        c.skErr = null;
-        this.finish('recv', start, fail<number>(e), cb);
-        return;
-      }
-      if (c.rdShut || c.done) {
-        this.finish('recv', start, ok(0), cb);
-        return;
-      }
-      this.blocking('recv', start, first);
-      first = false;
-      c.wait(attempt);
+      if (c.finRcvd) return ok(0);
+      const err = takeError(c);
+      if (err) return fail<number>(err);
+      return c.rdShut || c.done ? ok(0) : null;
     };
-    attempt();
+    this.block('recv', start, poll, (retry) => c.wait(retry), cb);
   }
 
   /** select()/poll() for readability: readable on data, EOF, or a pending error. */
@@ -272,17 +259,8 @@ export class Socket {
       this.finish('select', start, fail<string>('EBADF'), cb);
       return;
     }
-    let first = true;
-    const attempt = (): void => {
-      if (c.rcvBuf > 0 || c.skErr || c.rdShut || c.done) {
-        this.finish('select', start, ok('readable'), cb);
-        return;
-      }
-      this.blocking('select', start, first);
-      first = false;
-      c.wait(attempt);
-    };
-    attempt();
+    const poll = (): Result<string> | null => (c.rcvBuf > 0 || c.skErr || c.rdShut || c.done ? ok('readable') : null);
+    this.block('select', start, poll, (retry) => c.wait(retry), cb);
   }
 
   shutdown(how: 'SHUT_RD' | 'SHUT_WR' | 'SHUT_RDWR'): Result<0> {
@@ -313,4 +291,11 @@ export class Socket {
     }
     return this.finish('close', start, ok<0>(0), undefined);
   }
+}
+
+/** sock_error(): the pending socket error, reported once. */
+function takeError(c: Conn): Errno | null {
+  const e = c.skErr;
+  c.skErr = null;
+  return e;
 }
