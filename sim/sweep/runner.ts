@@ -1,0 +1,190 @@
+/**
+ * Running a sweep: validate everything first (nothing runs, nothing is written on bad
+ * input), plan the runs, run the missing ones on a piscina pool of worker threads, journal
+ * rows as they finish, then write the sorted JSONL, the CSV and the summary table. The
+ * advisor and other tools call `runSweep` directly; `sim/commands/sweep.ts` is its CLI.
+ */
+import { setMaxListeners } from 'node:events';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import cliProgress from 'cli-progress';
+import { loadScenario, readRaw, InputError } from '../load.ts';
+import { gridValues, SweepSpecError, type Dimension, type Value } from '../../src/sweep/spec.ts';
+import { planPoints, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
+import { summarizePoints, type PointSummary, type Row } from '../../src/sweep/stats.ts';
+import { formatSummary, toCsv } from '../../src/sweep/table.ts';
+import { checkMetricNames, SUMMARY_DEFAULT, wants } from '../../src/sweep/metrics.ts';
+import { buildScenario } from './build.ts';
+import type { Batch } from './worker.ts';
+import { Journal, jsonl, readJournal, writeAtomic } from './files.ts';
+
+export interface SweepOptions {
+  /** built-in scenario name or file */
+  scenario: string;
+  /** fixed overrides, `path=value` (as `run --set`) */
+  set?: string[];
+  dims: Dimension[];
+  /** seeds per point; default: the scenario's own seed */
+  seeds?: number[];
+  sample?: number;
+  sampleSeed?: number;
+  /** metric names or prefixes to keep (default all) */
+  metrics?: string[];
+  /** horizon override, µs */
+  until?: number;
+  /** worker threads (default: available cores) */
+  workers?: number;
+  /** file prefix: `<out>.jsonl`, `.csv`, `.summary.txt` */
+  out?: string;
+  resume?: boolean;
+  /** overwrite an existing journal instead of refusing */
+  force?: boolean;
+  /** show a progress bar (on stderr) */
+  progress?: boolean;
+  /** called after every finished batch */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepResult {
+  rows: Row[];
+  varied: string[];
+  summary: PointSummary[];
+  table: string;
+  /** runs executed now (not taken from the journal) */
+  ran: number;
+  files: string[];
+}
+
+/** Fewer validations than values for very long ranges: ends and up to 48 spread between. */
+function probeValues(d: Dimension): Value[] {
+  const all = gridValues(d);
+  if (all.length <= 50) return all;
+  return Array.from({ length: 50 }, (_, i) => all[Math.round((i * (all.length - 1)) / 49)] as Value);
+}
+
+const asInput = (e: unknown): never => {
+  if (e instanceof SweepSpecError) throw new InputError([e.message]);
+  throw e;
+};
+
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  // 1. everything the user wrote, checked before anything runs or is written
+  const set = o.set ?? [];
+  const { scenario: base, source } = loadScenario(o.scenario, { set });
+  const { raw } = readRaw(source);
+  if (o.dims.length === 0) throw new InputError(['--vary: vary at least one field (e.g. --vary hosts.client.socket.TCP_KEEPIDLE=30s..600s/30s)']);
+  for (const d of o.dims) {
+    if (d.path === 'seed') throw new InputError(['--vary seed: vary seeds with --seeds']);
+    for (const v of probeValues(d)) {
+      const b = buildScenario(raw, set, [[d.path, v]]);
+      if (!b.ok) throw new InputError([`--vary ${d.path}=${d.text}: value ${JSON.stringify(v)}: ${b.problems[0] ?? 'invalid'}`]);
+    }
+  }
+  if (o.metrics) {
+    try {
+      checkMetricNames(o.metrics);
+    } catch (e) {
+      asInput(e);
+    }
+  }
+  const workers = o.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new InputError([`--workers: ${workers} must be a whole number, at least 1`]);
+  if (o.resume && !o.out) throw new InputError(['--resume: needs --out <prefix> (the sweep to continue)']);
+  const seeds = o.seeds ?? [base.seed];
+  let runs: PlannedRun[] = [];
+  try {
+    runs = planRuns(planPoints({ dims: o.dims, seeds, ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}) }), seeds);
+  } catch (e) {
+    asInput(e);
+  }
+  const files = o.out ? { jsonl: `${o.out}.jsonl`, csv: `${o.out}.csv`, summary: `${o.out}.summary.txt` } : null;
+  let done = new Map<number, Row>();
+  let journal: Journal | null = null;
+  if (files) {
+    if (existsSync(files.jsonl) && !o.resume && !o.force) throw new InputError([`--out: ${files.jsonl} exists: add --resume to continue that sweep, or --force to start over`]);
+    if (o.resume) done = readJournal(files.jsonl, runs);
+    journal = new Journal(files.jsonl);
+    journal.reset([...done.values()].sort((a, b) => (a['run'] as number) - (b['run'] as number)));
+  }
+
+  // 2. the missing runs, in batches, on the pool
+  const todo = runs.filter((r) => !done.has(r.run));
+  const total = runs.length;
+  let finished = done.size;
+  const bar = o.progress ? new cliProgress.SingleBar({ format: 'sweep {bar} {percentage}% | {value}/{total} runs | {speed} runs/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const t0 = performance.now();
+  bar?.start(total, finished, { speed: '0' });
+  const rows = new Map(done);
+  let failure: string | null = null;
+  if (todo.length) {
+    // batches: enough to keep every thread busy and balance the tail, few enough that messaging is cheap
+    const size = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 16))));
+    const pool = new Piscina<Batch, ReturnType<typeof import('./worker.ts').default>>({
+      filename: new URL('./worker.ts', import.meta.url).href,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 1000,
+      // the worker is TypeScript: load it through tsx, resolved from here so any cwd works
+      // (only that: the parent's own flags, e.g. tsx's --require preflight, are not needed)
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    });
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal); // one listener per queued batch
+    const tasks: Promise<void>[] = [];
+    for (let i = 0; i < todo.length; i += size) {
+      const batch: Batch = { raw, set, runs: todo.slice(i, i + size), ...(o.until !== undefined ? { until: o.until } : {}), ...(o.metrics ? { metrics: o.metrics } : {}) };
+      tasks.push(
+        pool.run(batch, { signal: abort.signal }).then(
+          (results) => {
+            const good: Row[] = [];
+            for (const r of results) {
+              if ('error' in r && typeof r.error === 'string') {
+                failure ??= r.error;
+                abort.abort();
+              } else good.push(r as Row);
+            }
+            for (const r of good) rows.set(r['run'] as number, r);
+            journal?.append(good);
+            finished += good.length;
+            bar?.update(finished, { speed: ((finished - done.size) / ((performance.now() - t0) / 1000)).toFixed(1) });
+            o.onProgress?.(finished, total);
+          },
+          (e: unknown) => {
+            if (abort.signal.aborted) return;
+            failure ??= (e as Error).message;
+            abort.abort();
+          },
+        ),
+      );
+    }
+    await Promise.all(tasks);
+    await pool.destroy();
+  }
+  bar?.stop();
+  if (failure !== null) throw new InputError([`--vary: ${failure}${files ? ` (finished runs are in ${files.jsonl}; fix the sweep and use a new --out)` : ''}`]);
+
+  // 3. results, in run order whatever the number of workers
+  const sorted = [...rows.values()].sort((a, b) => (a['run'] as number) - (b['run'] as number));
+  const varied = o.dims.map((d) => d.path);
+  const present = (m: string): boolean => sorted.some((r) => Object.keys(r).some((k) => (k === m || k.startsWith(`${m}.`)) && r[k] !== null));
+  const shown = o.metrics ? metricColumns(sorted, varied).filter((k) => wants(o.metrics, k)) : SUMMARY_DEFAULT.filter(present);
+  const summary = summarizePoints(sorted, varied, shown);
+  const table = formatSummary(summary, varied);
+  const written: string[] = [];
+  if (files) {
+    writeAtomic(files.jsonl, jsonl(sorted));
+    writeAtomic(files.csv, toCsv(sorted));
+    writeAtomic(files.summary, table);
+    written.push(files.jsonl, files.csv, files.summary);
+  }
+  return { rows: sorted, varied, summary, table, ran: todo.length, files: written };
+}
+
+/** Metric columns of the rows: everything but run, point, seed and the varied paths. */
+export function metricColumns(rows: readonly Row[], varied: readonly string[]): string[] {
+  const skip = new Set(['run', 'point', 'seed', ...varied]);
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) if (!skip.has(k)) seen.add(k);
+  return [...seen];
+}
