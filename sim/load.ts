@@ -11,10 +11,11 @@ import { validateScenario } from '../src/scenarios/validate.ts';
 import type { Scenario } from '../src/scenarios/schema.ts';
 
 export const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+/** Built-in compare files (`keepalive-lab compare <name>`, docs/heartbeats.md). */
+export const COMPARE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'compare');
 
 /** Seed experiments that need capabilities still to come (their own issues). */
 export const PENDING: { name: string; needs: string }[] = [
-  { name: 'seed003-server-heartbeat', needs: 'server idle reaper / application ping (heartbeat issue)' },
 ];
 
 export class InputError extends Error {

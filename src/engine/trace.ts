@@ -94,7 +94,22 @@ export interface NatEvent {
   detail: string;
 }
 
-export type TraceEvent = PacketEvent | CallEvent | StateEvent | TimerEvent | MachineEvent | FaultEvent | ErrorEvent | NatEvent;
+/**
+ * A program's own decision about its connection (src/apps/): the peer is dead (no pong,
+ * no PINGRESP, ServerAlive count exceeded), the connection sat idle too long (a reaper),
+ * a GOAWAY. `what` is the program's label (`PING_TIMEOUT`, `IDLE_REAPED`, …); the run
+ * summary counts it as that program's detection.
+ */
+export interface AppEvent {
+  kind: 'app';
+  t: Micros;
+  host: string;
+  app: string;
+  what: string;
+  detail: string;
+}
+
+export type TraceEvent = PacketEvent | CallEvent | StateEvent | TimerEvent | MachineEvent | FaultEvent | ErrorEvent | NatEvent | AppEvent;
 export type TraceKind = TraceEvent['kind'];
 
 /** An append-only log. `record: false` keeps only listeners (benchmarks, sweeps). */

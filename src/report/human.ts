@@ -29,15 +29,16 @@ const TAG_TEXT: Record<string, string> = {
 
 const NOTABLE_STATES = new Set(['ESTABLISHED', 'CLOSED', 'CLOSE_WAIT', 'TIME_WAIT']);
 
-function errnoText(e: string): string {
+/** `num`: the host OS's number for the name (BSD ETIMEDOUT = 60, src/os); default Linux's. */
+function errnoText(e: string, num?: (e: Errno) => number): string {
   const k = e as Errno;
-  return ERRNO[k] ? `${e} [errno ${ERRNO[k]}: ${STRERROR[k]}]` : e;
+  return ERRNO[k] ? `${e} [errno ${num?.(k) ?? ERRNO[k]}: ${STRERROR[k]}]` : e;
 }
 
-function callLine(e: Extract<TraceEvent, { kind: 'call' }>): string {
+function callLine(e: Extract<TraceEvent, { kind: 'call' }>, num?: (e: Errno) => number): string {
   const args = e.args ? Object.entries(e.args).map(([k, v]) => (k === 'name' || k === 'to' ? String(v) : `${k}=${String(v)}`)) : [];
   const call = `${e.call}(${args.join(', ')})`;
-  const out = e.errno ? `-> ${errnoText(e.errno)}` : `= ${String(e.result ?? 0)}`;
+  const out = e.errno ? `-> ${errnoText(e.errno, num)}` : `= ${String(e.result ?? 0)}`;
   const since = e.t !== e.start ? ` (blocked since ${formatSeconds(e.start)})` : '';
   const who = e.app === e.host ? e.host : `${e.host}/${e.app}`;
   return `${formatSeconds(e.t)} ${who}: ${call} ${out}${since}`;
@@ -50,7 +51,8 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
   const hostText = names
     .map((n) => {
       const h = json.hosts[n];
-      return h ? `${n} ${h.ip} (${h.os}, ${h.timer === 'exact' ? 'exact timers' : `HZ ${h.hz}`})` : n;
+      const clock = world.net.hosts.get(n)?.profile.timer?.label; // non-Linux OS clocks (src/os/timers.ts)
+      return h ? `${n} ${h.ip} (${h.os}, ${h.timer === 'exact' ? 'exact timers' : (clock ?? `HZ ${h.hz}`)})` : n;
     })
     .join(' · ');
   lines.push(`# ${sc.name} (seed ${json.seed})`);
@@ -84,7 +86,7 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
         break;
       }
       case 'call':
-        if (!e.blocked) lines.push(callLine(e));
+        if (!e.blocked) lines.push(callLine(e, world.net.hosts.get(e.host)?.profile.errnoNumber));
         break;
       case 'fault':
         lines.push(`${formatSeconds(e.t)} !! ${e.detail}`);
@@ -100,6 +102,9 @@ export function humanTrace(world: World, sc: Scenario, json: RunJson, opts: Huma
         break;
       case 'nat':
         lines.push(`${formatSeconds(e.t)} ${e.nat}: ${e.detail}`);
+        break;
+      case 'app':
+        lines.push(`${formatSeconds(e.t)} ${e.app === e.host ? e.host : `${e.host}/${e.app}`}: ${e.what}: ${e.detail}`);
         break;
       case 'timer':
         if (opts.verbose) lines.push(`${formatSeconds(e.t)} ${e.host}: ${e.timer} timer fired${e.detail ? ` (${e.detail})` : ''}`);

@@ -125,6 +125,9 @@ export function eventRecords(world: World, events: readonly TraceEvent[]): Event
       case 'nat':
         out.push({ t: sec(e.t), host: e.nat, kind: 'nat', detail: e.detail });
         break;
+      case 'app':
+        out.push({ t: sec(e.t), host: e.host, kind: 'app', detail: `${e.app} ${e.what}: ${e.detail}` });
+        break;
       case 'packet':
         if (e.pkt.proto === 'icmp')
           out.push({ t: sec(e.t), host: e.at, kind: 'note', detail: `${e.dir} ICMP ${e.pkt.code} unreachable ${world.net.nameOf(e.pkt.src)} > ${world.net.nameOf(e.pkt.dst)}` });

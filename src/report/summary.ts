@@ -10,7 +10,9 @@ import type { World } from '../world.ts';
 export const EMPTY_SEGMENT_BYTES = 52;
 
 /** errno values that mean "the connection is gone" to an application. */
-const FATAL = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED']);
+// errno names that mean the connection is gone; Windows reports its own WSA names
+// (os-profiles.md §3.5: WSAENETRESET 10052 for the operation in flight, then WSAECONNRESET 10054)
+const FATAL = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED', 'WSAENETRESET', 'WSAECONNRESET', 'WSAECONNABORTED', 'WSAETIMEDOUT']);
 
 export function summarize(world: World, events: readonly TraceEvent[], packets: PacketRecord[], calls: CallRecord[]): Summary {
   const firstFault = events.find((e) => e.kind === 'fault');
@@ -26,6 +28,7 @@ export function summarize(world: World, events: readonly TraceEvent[], packets: 
     if (faultAt !== undefined && c.t >= faultAt) d.afterFault = round6(c.t - faultAt);
     detections.push(d);
   }
+  programDetections(events, detections, faultAt);
   const aborts: AbortRecord[] = [];
   for (const e of events) {
     if (e.kind !== 'error') continue;
@@ -59,6 +62,28 @@ export function summarize(world: World, events: readonly TraceEvent[], packets: 
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/**
+ * A program's own decision (`app` events, src/apps/) is its detection when it comes before
+ * any failed call of that program; then detections are ordered by time. Runs without
+ * program decisions keep the list exactly as the failed calls give it.
+ */
+function programDetections(events: readonly TraceEvent[], detections: DetectionRecord[], faultAt: number | undefined): void {
+  let any = false;
+  for (const e of events) {
+    if (e.kind !== 'app') continue;
+    const t = e.t / 1e6;
+    const i = detections.findIndex((d) => d.host === e.host && d.app === e.app);
+    const prev = detections[i];
+    if (prev && prev.t <= t) continue;
+    const d: DetectionRecord = { host: e.host, app: e.app, errno: e.what, t, via: 'program' };
+    if (faultAt !== undefined && t >= faultAt) d.afterFault = round6(t - faultAt);
+    if (prev) detections[i] = d;
+    else detections.push(d);
+    any = true;
+  }
+  if (any) detections.sort((a, b) => a.t - b.t);
+}
 
 function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined, calls: CallRecord[]): string {
   if (ds.length === 0) {

@@ -9,6 +9,7 @@ import type { Socket, Result } from '../tcp/socket.ts';
 import type { SockOptName } from '../os/profile.ts';
 import type { World } from '../world.ts';
 import type { AppSpec, SocketOptionsSpec, StepSpec } from './schema.ts';
+import { startProgram } from '../apps/index.ts';
 
 export interface AppRun {
   readonly name: string;
@@ -20,7 +21,7 @@ export interface AppRun {
 
 const OPTION_ORDER: SockOptName[] = ['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT'];
 
-function applyOptions(s: Socket, opts: SocketOptionsSpec): boolean {
+export function applyOptions(s: Socket, opts: SocketOptionsSpec): boolean {
   for (const name of OPTION_ORDER) {
     const v = opts[name];
     if (v === undefined) continue;
@@ -46,13 +47,16 @@ export function expandApps(specs: readonly AppSpec[]): AppSpec[] {
     for (let i = 0; i < instances; i++) {
       const d = i * stagger;
       const steps = d === 0 ? one.steps : one.steps.map((st, j) => (st.at !== undefined || j === 0 ? { ...st, at: (st.at ?? 0) + d } : st));
-      out.push({ ...one, name: `${base}#${i}`, steps });
+      const p = one.program;
+      const program = p && 'start' in p ? { program: { ...p, start: p.start + d } } : {}; // a client program starts i × stagger later
+      out.push({ ...one, name: `${base}#${i}`, steps, ...program });
     }
   }
   return out;
 }
 
 export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpec, onFinish: () => void): AppRun {
+  if (spec.program) return startProgram(world, { ...spec, program: spec.program }, hostOpts, onFinish); // heartbeat programs (src/apps/)
   const host = world.host(spec.host);
   const name = spec.name ?? spec.host;
   const sim = world.sim;

@@ -9,6 +9,8 @@
  *                                               ended so, or that many of each (src/report/flows.ts)
  *   `<host or NAT>.events: [text…]`             each text appears in one of its events, in that order
  *                                               (the same event may hold the next text too)
+ *   `<host>.detect: LABEL | [LABEL…] | none`    the host's programs' detections (summary.detections:
+ *                                               an errno, or a program's own label such as IDLE_REAPED)
  */
 import type { RunJson } from './result.ts';
 import { countOutcomes, flowOutcomes } from '../report/flows.ts';
@@ -42,6 +44,10 @@ export function checkExpectations(json: RunJson, expect: Record<string, unknown>
         }
         from = at;
       }
+    } else if (what === 'detect') {
+      const got = json.summary.detections.filter((d) => d.host === host).map((d) => d.errno);
+      const wants = want === 'none' ? [] : Array.isArray(want) ? want : [want];
+      if (JSON.stringify(got) !== JSON.stringify(wants)) problems.push(`${key}: expected ${JSON.stringify(wants)}, got ${JSON.stringify(got)}`);
     } else if (what === 'abort') {
       const a = json.summary.aborts.find((x) => x.host === host);
       if (a?.errno !== want) problems.push(`${key}: expected ${String(want)}, got ${a ? a.errno : 'no abort'}`);

@@ -57,7 +57,7 @@ export interface EventRecord {
   t: number;
   host?: string;
   /** state: TCP state change; fault: an injected fault; keepalive: machine transition; error: socket error raised; nat: a NAT's action (`host` is the NAT) */
-  kind: 'state' | 'fault' | 'keepalive' | 'error' | 'timer' | 'note' | 'nat';
+  kind: 'state' | 'fault' | 'keepalive' | 'error' | 'timer' | 'note' | 'nat' | 'app';
   detail: string;
 }
 
@@ -69,6 +69,8 @@ export interface DetectionRecord {
   t: number;
   /** seconds after the first fault, when there was one */
   afterFault?: number;
+  /** `program`: the program decided itself (an `app` event; `errno` holds its label); absent or `errno`: a failed call */
+  via?: 'errno' | 'program';
 }
 
 export interface AbortRecord {

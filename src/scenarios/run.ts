@@ -10,6 +10,7 @@ import type { Path } from '../net/network.ts';
 import type { LossSpec } from '../net/loss.ts';
 import { ruleText } from '../net/firewall.ts';
 import { World } from '../world.ts';
+import type { Socket } from '../tcp/socket.ts';
 import { expandApps, startApp, type AppRun } from './apps.ts';
 import type { FaultSpec, PathSpec, Scenario } from './schema.ts';
 import { buildRunJson } from '../report/json.ts';
@@ -21,6 +22,8 @@ import { conntrackRows, type ConntrackRow } from '../report/conntrack.ts';
 import type { NatSpec, ProxySpec } from './schema.ts';
 import { AppProxy } from '../net/proxy/proxy.ts';
 import { proxyConfig } from '../net/proxy/profiles.ts';
+import { buildOs } from '../os/index.ts';
+import type { OsSockOptName } from '../os/profile.ts';
 
 export interface RunOptions {
   /** override the scenario's seed */
@@ -63,14 +66,17 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   names.forEach((name, i) => {
     const h = sc.hosts[name];
     if (!h) return;
+    // the host's OS profile, built from its knobs and overrides (src/os/index.ts); Linux as before
+    const os = h.os === 'linux' ? null : buildOs(h.os, h.sysctl, h.profile ?? {});
     world.addHost({
       name,
       ip: h.ip ?? `10.0.0.${i + 1}`,
       hz: h.hz,
       timer: h.timer,
       ...(h.jiffyPhase !== undefined ? { jiffyPhase: h.jiffyPhase } : {}),
-      sysctl: definedOnly(h.sysctl),
+      ...(os ? { profile: os.profile, sysctl: os.sysctl } : { sysctl: definedOnly(h.sysctl) }),
     });
+    if (os) world.onSocket(name, (s) => osOnlyOptions(s, h.socket));
   });
   const [an, bn] = sc.path.between ?? [names[0] as string, names[1] as string];
   const boxes = sc.path.middleboxes.map((m) => (m.type === 'proxy' ? newProxy(world, m) : new Nat(world.sim, m.name, m.ip, natConfig(m.profile, natOverrides(m)))));
@@ -103,6 +109,19 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   world.run(horizon);
   const json = buildRunJson(world, sc, seed);
   return { world, json, apps, timerTables, conntrackTables, nats, proxies, horizon };
+}
+
+/**
+ * Socket options only a non-Linux OS has (apps.ts applies the Linux-named ones, which the
+ * profile interprets in its own units): set on every socket the host's programs create.
+ */
+function osOnlyOptions(s: Socket, o: Scenario['hosts'][string]['socket']): void {
+  const names: OsSockOptName[] = ['TCP_KEEPALIVE', 'TCP_CONNECTIONTIMEOUT', 'TCP_RXT_CONNDROPTIME', 'TCP_KEEPINIT', 'TCP_MAXUNACKTIME', 'TCP_MAXRT'];
+  for (const n of names) {
+    const v = o[n as keyof typeof o];
+    if (typeof v === 'number') s.setsockopt(n, v);
+  }
+  if (o.SIO_KEEPALIVE_VALS) s.wsaIoctlKeepaliveVals(o.SIO_KEEPALIVE_VALS);
 }
 
 /** A proxy middlebox from its scenario spec (src/net/proxy/). */

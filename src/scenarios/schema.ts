@@ -13,6 +13,8 @@ import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { NAT_PROFILE_NAMES } from '../net/nat/profiles.ts';
 import { PROXY_PROFILE_NAMES } from '../net/proxy/profiles.ts';
+import { checkHostOs, OS_NAMES } from '../os/index.ts';
+import { programSchemas } from '../apps/schema.ts';
 
 /** A duration: number of seconds, or a string with units. Parsed to integer µs. */
 export const duration = z
@@ -52,20 +54,47 @@ export const socketOptions = z
     TCP_KEEPCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
     TCP_USER_TIMEOUT: z.number().int().optional().meta({ description: 'milliseconds, >= 0, 0 = off' }),
     TCP_SYNCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
+    // OS-specific options (docs/os-profiles.md); whether the host's OS has them is checked in validate.ts
+    TCP_KEEPALIVE: z.number().int().optional().meta({ description: 'macOS: keepalive idle, seconds, 0 = the sysctl' }),
+    TCP_CONNECTIONTIMEOUT: z.number().int().optional().meta({ description: 'macOS: connect timeout, seconds' }),
+    TCP_RXT_CONNDROPTIME: z.number().int().optional().meta({ description: 'macOS: drop after retransmitting this long, seconds, 0 = off' }),
+    TCP_KEEPINIT: z.number().int().optional().meta({ description: 'FreeBSD: connect timeout, seconds' }),
+    TCP_MAXUNACKTIME: z.number().int().optional().meta({ description: 'FreeBSD 14+: drop after data stays unacked this long, seconds, 0 = off' }),
+    TCP_MAXRT: z.number().int().optional().meta({ description: 'Windows: drop after retransmitting this long, seconds, -1 = never' }),
+    SIO_KEEPALIVE_VALS: z
+      .object({ onoff: z.number().int().min(0), keepalivetime: z.number().int(), keepaliveinterval: z.number().int() })
+      .strict()
+      .optional()
+      .meta({ description: 'Windows WSAIoctl: { onoff, keepalivetime ms, keepaliveinterval ms } (no count)' }),
   })
   .strict();
 
 export const hostSchema = z
   .object({
     ip: z.ipv4().optional(),
-    os: z.literal('linux').default('linux').meta({ description: 'OS profile (linux; others arrive with the OS-profile issue)' }),
-    hz: z.number().int().min(100).max(1000).default(250).meta({ description: 'CONFIG_HZ of a Linux host: 100, 250, 300 or 1000' }),
-    timer: z.enum(['linux', 'exact']).default('linux').meta({ description: 'linux = jiffies + timer-wheel rounding; exact = textbook times' }),
-    jiffyPhase: duration.optional().meta({ description: 'boot phase of the jiffy clock; default drawn from the seed' }),
-    sysctl: linuxSysctls.default({}),
+    os: z.enum(OS_NAMES).default('linux').meta({ description: 'OS profile: linux, macos, freebsd or windows (docs/os-profiles.md)' }),
+    hz: z.number().int().min(100).max(1000).default(250).meta({ description: 'CONFIG_HZ of a Linux host: 100, 250, 300 or 1000 (other OSes: their own clock)' }),
+    timer: z.enum(['linux', 'exact']).default('linux').meta({ description: "linux = the OS's own timer (Linux jiffies + timer-wheel rounding; XNU/FreeBSD/Windows tick clocks with keepalive lateness); exact = textbook times" }),
+    jiffyPhase: duration.optional().meta({ description: 'boot phase of the jiffy (tick) clock; default drawn from the seed' }),
+    sysctl: z
+      .record(z.string(), z.union([z.number(), z.boolean()]))
+      .default({})
+      .meta({ description: "host-wide knobs in the OS's own names and units: Linux net.ipv4 tcp_* (s); macOS/FreeBSD net.inet.tcp.* (ms); Windows registry KeepAliveTime/KeepAliveInterval (ms), TcpMaxDataRetransmissions" }),
     socket: socketOptions.default({}),
+    profile: z
+      .record(z.string(), z.union([z.number(), z.boolean(), z.string()]))
+      .optional()
+      .meta({ description: 'override documented profile assumptions, e.g. { probeWhileUnacked: true } on windows (docs/os-profiles.md)' }),
   })
-  .strict();
+  .strict()
+  .superRefine((h, ctx) => {
+    if (h.os === 'linux') {
+      // Linux keeps its strict, typed sysctl object (same messages as before)
+      const r = linuxSysctls.safeParse(h.sysctl, { reportInput: true });
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['sysctl', ...i.path] } as Parameters<typeof ctx.addIssue>[0]);
+    }
+    for (const p of checkHostOs(h.os, h.os === 'linux' ? { sysctl: {}, profile: h.profile } : h)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  });
 
 export const lossSchema = z.union([
   z.number().min(0).max(1).meta({ description: 'Bernoulli loss probability per packet' }),
@@ -175,6 +204,9 @@ export const stepSchema = z.discriminatedUnion('call', [
   z.object({ ...stepBase, call: z.literal('close') }).strict(),
 ]);
 
+/** Heartbeat programs (src/apps/), with this file's duration type. */
+export const programSchema = programSchemas(duration);
+
 export const appSchema = z
   .object({
     host: hostName,
@@ -182,9 +214,14 @@ export const appSchema = z
     onError: z.enum(['stop', 'continue']).default('stop').meta({ description: 'stop = the program exits at the first failed call (as an uncaught exception would)' }),
     instances: z.number().int().min(1).max(100_000).optional().meta({ description: 'run this many copies of the program (default 1), named `<name>#<i>`, i from 0' }),
     stagger: duration.optional().meta({ description: 'copy i starts i × stagger later and every `at` of its steps moves by as much (default 0), e.g. "10ms"' }),
-    steps: z.array(stepSchema).min(1),
+    steps: z.array(stepSchema).default([]).meta({ description: 'the socket calls the program makes, in order (or give `program`)' }),
+    program: programSchema.optional().meta({ description: 'a heartbeat program instead of steps (docs/heartbeats.md): reaper, sink, ping-client, ping-server, mqtt-client, mqtt-broker, ssh-client, ssh-server, grpc-client, grpc-server, chatter' }),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.program && a.steps.length) ctx.addIssue({ code: 'custom', path: ['program'], message: 'give either steps or program, not both' });
+    if (!a.program && !a.steps.length) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a program needs at least one step (or a `program`)' });
+  });
 
 export const faultSchema = z.discriminatedUnion('type', [
   z.object({ at: duration, type: z.literal('cut'), direction: z.string().optional().meta({ description: '"both" (default) or "a->b"' }) }).strict(),

@@ -4,8 +4,8 @@
  * line naming the field: `hosts.client.socket.TCP_KEEPCNT: 200 is out of range 1..127`.
  */
 import type { z } from 'zod';
-import { linuxProfile } from '../os/linux/profile.ts';
-import type { SockOptName } from '../os/profile.ts';
+import { buildOs, checkOsSockopt, type OsName } from '../os/index.ts';
+import type { OsProfile, OsSockOptName } from '../os/profile.ts';
 import { scenarioSchema, type Scenario } from './schema.ts';
 
 export type Validation = { ok: true; scenario: Scenario } | { ok: false; problems: string[] };
@@ -29,6 +29,13 @@ function issueText(i: z.core.$ZodIssue): string {
         if (t === undefined) return `${where}: missing (a middlebox needs a type; available: nat, proxy)`;
         return `${where}: ${JSON.stringify(t)} is not a middlebox type (available: nat, proxy)`;
       }
+      {
+        // a discriminated union (`program.kind`, `steps.N.call`, `faults.N.type`): name the bad tag, not the whole object
+        const key = i.path[i.path.length - 1];
+        const tag = typeof key === 'string' && input && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
+        const allowed = /Expected (.*)$/.exec(i.message)?.[1];
+        if (allowed && typeof key === 'string') return tag === undefined ? `${where}: missing (one of ${allowed})` : `${where}: ${JSON.stringify(tag)} is not one of ${allowed}`;
+      }
       return `${where}: ${shown}${i.message.replace(/^Invalid input$/, 'does not match any allowed form')}`;
     default:
       return `${where}: ${shown && i.code !== 'invalid_type' && i.code !== 'custom' ? shown : ''}${i.message}`;
@@ -42,14 +49,31 @@ export function validateScenario(raw: unknown): Validation {
   const problems: string[] = [];
   const hosts = Object.keys(sc.hosts);
   const known = (h: string): boolean => hosts.includes(h);
-  const profile = linuxProfile;
-  const checkOpt = (where: string, name: SockOptName, value: number | boolean): void => {
-    const v = typeof value === 'boolean' ? Number(value) : value;
-    if (profile.checkSockopt(name, v)) problems.push(`${where}: ${v} is out of range ${profile.sockoptRange(name)} (setsockopt would fail with EINVAL)`);
+  // each host's options are checked against its own OS profile (src/os/index.ts); middleboxes are Linux
+  const profiles = new Map<string, OsProfile>();
+  const profileOf = (host: string): OsProfile => {
+    let p = profiles.get(host);
+    if (!p) {
+      const h = sc.hosts[host];
+      p = buildOs((h?.os ?? 'linux') as OsName, h?.sysctl ?? {}, h?.profile ?? {}).profile;
+      profiles.set(host, p);
+    }
+    return p;
+  };
+  const checkOpt = (where: string, name: OsSockOptName, value: number | boolean | { keepalivetime: number; keepaliveinterval: number }, host = ''): void => {
+    const profile = profileOf(host);
+    const values = typeof value === 'object' ? [value.keepalivetime, value.keepaliveinterval] : [typeof value === 'boolean' ? Number(value) : value];
+    for (const v of values) {
+      const r = checkOsSockopt(profile, name, v);
+      if (!r.ok) {
+        problems.push(`${where}: ${r.message}`);
+        return;
+      }
+    }
   };
   for (const [name, h] of Object.entries(sc.hosts)) {
-    for (const [opt, v] of Object.entries(h.socket)) if (v !== undefined) checkOpt(`hosts.${name}.socket.${opt}`, opt as SockOptName, v);
-    if (h.timer === 'linux' && ![100, 250, 300, 1000].includes(h.hz)) problems.push(`hosts.${name}.hz: ${h.hz} is not a Linux CONFIG_HZ (100, 250, 300 or 1000)`);
+    for (const [opt, v] of Object.entries(h.socket)) if (v !== undefined) checkOpt(`hosts.${name}.socket.${opt}`, opt as OsSockOptName, v, name);
+    if (h.os === 'linux' && h.timer === 'linux' && ![100, 250, 300, 1000].includes(h.hz)) problems.push(`hosts.${name}.hz: ${h.hz} is not a Linux CONFIG_HZ (100, 250, 300 or 1000)`);
   }
   const ips = new Map<string, string>();
   hosts.forEach((name, i) => {
@@ -69,7 +93,7 @@ export function validateScenario(raw: unknown): Validation {
     if (m.type === 'proxy') {
       if (!known(m.target.host)) problems.push(`path.middleboxes.${i}.target.host: no host named ${JSON.stringify(m.target.host)} (hosts: ${hosts.join(', ')})`);
       for (const leg of ['clientSocket', 'serverSocket'] as const) {
-        for (const [opt, v] of Object.entries(m[leg] ?? {})) if (v !== undefined) checkOpt(`path.middleboxes.${i}.${leg}.${opt}`, opt as SockOptName, v);
+        for (const [opt, v] of Object.entries(m[leg] ?? {})) if (v !== undefined) checkOpt(`path.middleboxes.${i}.${leg}.${opt}`, opt as OsSockOptName, v);
       }
     }
   });
@@ -79,7 +103,7 @@ export function validateScenario(raw: unknown): Validation {
     if (a.stagger !== undefined && a.instances === undefined) problems.push(`apps.${i}.stagger: staggers the copies of a program; give \`instances\` too`);
     a.steps.forEach((s, j) => {
       if (s.call === 'connect' && !known(s.to) && !proxies.includes(s.to)) problems.push(`apps.${i}.steps.${j}.to: no host${proxies.length ? ' or proxy' : ''} named ${JSON.stringify(s.to)}`);
-      if (s.call === 'setsockopt') checkOpt(`apps.${i}.steps.${j}.value`, s.name, s.value);
+      if (s.call === 'setsockopt') checkOpt(`apps.${i}.steps.${j}.value`, s.name, s.value, a.host);
     });
   });
   sc.faults.forEach((f, i) => {

@@ -29,7 +29,7 @@ describe('keepalive-lab CLI', () => {
     expect(r.out).toMatch(/^seed000-cable-pull\s+Keepalive from sysctls/m);
     expect(r.out).toMatch(/^seed001-nat-table\s+A NAT with a 2-entry table/m);
     expect(r.out).toMatch(/^seed003-socks5-proxy\s+Client keepalive 4\/1\/5 through a SOCKS5 proxy/m);
-    expect(r.out).toMatch(/seed003-server-heartbeat\s+\(pending: needs server idle reaper/);
+    expect(r.out).toMatch(/^seed003-server-heartbeat\s+Swoole server heartbeat/m);
   });
 
   it('runs the seed 000 cable pull: probes 5.12 s apart, RST, recv() -> ETIMEDOUT', () => {
