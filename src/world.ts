@@ -6,7 +6,8 @@ import { Sim, type SimOptions } from './engine/sim.ts';
 import type { Micros } from './engine/time.ts';
 import { linuxProfile } from './os/linux/profile.ts';
 import type { OsProfile, Sysctls } from './os/profile.ts';
-import { exactTimerBase, linuxTimerBase } from './os/timerbase.ts';
+import { exactTimerBase, linuxTimerBase, type TimerBase } from './os/timerbase.ts';
+import { tickTimerBase } from './os/timers.ts';
 import { Host } from './net/host.ts';
 import type { LossSpec } from './net/loss.ts';
 import { Network, type Middlebox, type Path } from './net/network.ts';
@@ -39,11 +40,26 @@ export class World {
     const timer = o.timer ?? 'linux';
     // An arbitrary boot phase: jiffies are not aligned with the start of an experiment.
     const phase = o.jiffyPhase ?? this.sim.rng.fork(`jiffies:${o.name}`).int(0, 2 ** 30);
-    const tb = timer === 'exact' ? exactTimerBase() : linuxTimerBase(hz, phase);
+    const profile = o.profile ?? linuxProfile;
+    const tb = timer === 'exact' ? exactTimerBase() : profile.timer ? this.osTimer(o.name, profile, phase) : linuxTimerBase(hz, phase);
     const ip = o.ip ?? `10.0.0.${this.nextIp++}`;
-    const h = new Host(this.sim, { name: o.name, ip, profile: o.profile ?? linuxProfile, tb, ...(o.sysctl ? { sysctl: o.sysctl } : {}) });
+    const h = new Host(this.sim, { name: o.name, ip, profile, tb, ...(o.sysctl ? { sysctl: o.sysctl } : {}) });
     return this.net.addHost(h);
   }
+
+  /** A non-Linux host's tick clock; keepalive lateness from its own stream `keepalive-timer:<host>` (src/os/timers.ts). */
+  private osTimer(name: string, p: OsProfile, phase: Micros): TimerBase {
+    const usPerTick = p.timer?.usPerTick ?? 1000;
+    const late = p.keepalive.lateUs;
+    const rng = this.sim.rng.fork(`keepalive-timer:${name}`);
+    return tickTimerBase({ mode: p.timer?.clock ?? 'xnu', usPerTick, phaseUs: phase % Math.round(usPerTick * 1e6), ...(late ? { late: (d: Micros) => late(d, rng) } : {}) });
+  }
+
+  /** Run `fn` on every socket later created on `host` (a scenario's OS-specific socket options). */
+  onSocket(host: string, fn: (s: Socket) => void): void {
+    this.socketSetups.set(host, fn);
+  }
+  private readonly socketSetups = new Map<string, (s: Socket) => void>();
 
   host(name: string): Host {
     const h = this.net.hosts.get(name);
@@ -59,7 +75,9 @@ export class World {
   /** A new socket on `host`; calls are traced under `owner`. Dies with the host's current boot. */
   socket(host: Host, owner = host.name): Socket {
     const boot = host.boot;
-    return new Socket(host, owner, undefined, () => host.boot === boot);
+    const s = new Socket(host, owner, undefined, () => host.boot === boot);
+    this.socketSetups.get(host.name)?.(s);
+    return s;
   }
 
   run(until?: Micros): void {

@@ -28,6 +28,65 @@ export interface KeepaliveFacts {
   elapsed: number;
   /** TCP_USER_TIMEOUT in ticks, 0 = unset */
   userTimeout: number;
+  /** keepidle and keepintvl in ticks (the BSD time-anchored rule reads them) */
+  keepIdle?: number;
+  keepIntvl?: number;
+}
+
+/** OS-specific socket options beyond the Linux set (os-profiles.md §1.1, §2.1, §3.1). */
+export type OsSockOptName =
+  | SockOptName
+  | 'TCP_KEEPALIVE'
+  | 'TCP_CONNECTIONTIMEOUT'
+  | 'TCP_RXT_CONNDROPTIME'
+  | 'TCP_KEEPINIT'
+  | 'TCP_MAXUNACKTIME'
+  | 'TCP_MAXRT'
+  | 'SIO_KEEPALIVE_VALS';
+
+/**
+ * What a successful setsockopt changes, in the endpoint's own units (seconds; `null` =
+ * inherit the host-wide value). `rearm`: `from-now` re-arms the keepalive timer for the
+ * full idle counted from now (XNU TCP_KEEPALIVE, FreeBSD TCP_KEEPIDLE: os-profiles.md §5.7).
+ */
+export interface SockOptEffect {
+  keepalive?: boolean;
+  keepIdle?: number | null;
+  keepIntvl?: number | null;
+  keepCnt?: number | null;
+  /** drop after this long retransmitting, seconds (TCP_RXT_CONNDROPTIME, TCP_MAXUNACKTIME, TCP_MAXRT); null = off */
+  rxtDrop?: number | null;
+  rearm?: 'from-now';
+}
+
+/** One socket option of a non-Linux OS: its units, range and effect. */
+export interface SockOptSpec {
+  readonly unit: string;
+  /** accepted range text for error messages */
+  readonly range: string;
+  readonly source: string;
+  /** errno when the value is refused, else null */
+  check(value: number): Errno | null;
+  effect(value: number): SockOptEffect;
+}
+
+/** An RTO death by retransmission count over a backoff table (os-profiles.md §1.7, §2.7, §3.6). */
+export interface RtoPolicy {
+  /** multiplier per backoff shift (index = retransmissions so far; the last entry repeats) */
+  readonly backoff: readonly number[];
+  /** the connection is dropped at the RTO expiry after this many retransmissions */
+  readonly maxRetransmissions: number;
+  /** added to every RTO before clamping (TCPT_RANGESET slop), µs */
+  readonly slopUs: number;
+  readonly minUs: number;
+  readonly maxUs: number;
+  readonly initUs: number;
+  /** XNU: after this many RTOs srtt is folded into rttvar and zeroed (t_rxtshift > TCP_MAXRXTSHIFT/4) */
+  readonly srttResetAfter?: number;
+  /** host-wide drop after this long unacknowledged, µs (FreeBSD net.inet.tcp.maxunacktime); absent = off */
+  readonly dropAfterUs?: number;
+  /** the error the application sees after an RTO death */
+  readonly errno: Errno;
 }
 
 export interface OsProfile {
@@ -44,7 +103,44 @@ export interface OsProfile {
     readonly probeWhileUnacked: boolean;
     /** true when the connection must be aborted at this firing */
     isDead(f: KeepaliveFacts): boolean;
+    /** probe sequence number: SND.UNA−1 (Linux, BSD) or SND.NXT−1 (Windows, os-profiles.md §3.3); default una */
+    readonly probeSeq?: 'una' | 'nxt';
+    /** states in which a firing may probe (BSD: ≤ CLOSING; XNU also FIN_WAIT_2); absent = Linux's applicable() */
+    readonly probeStates?: readonly string[];
+    /** TCP options on a probe in a capture: 'ts' (Linux, FreeBSD with timestamps), 'none' (XNU, Windows) */
+    readonly probeOptions?: 'ts' | 'none';
+    /**
+     * BSD: the KEEP timer runs from ESTABLISHED whether or not SO_KEEPALIVE is on; a firing
+     * with keepalive off re-arms it for keepidle (tcp_timers TCPT_KEEP, os-profiles.md §1.2, §2.2).
+     */
+    readonly timerAlwaysArmed?: boolean;
+    /** keepalive on for every connection (net.inet.tcp.always_keepalive) */
+    readonly always?: boolean;
+    /** idle is measured from any segment reaching the PCB (XNU/FreeBSD t_rcvtime), not only data/acceptable ACKs */
+    readonly idleFromAnySegment?: boolean;
+    /** XNU tcp_keepalive_reset: every segment reaching an established PCB re-arms KEEP for keepidle from now (§1.2) */
+    readonly rearmOnReceive?: boolean;
+    /** death sends RST|ACK (default true) */
+    readonly rstOnDeath?: boolean;
+    /** RST seq on death: SND.NXT (Linux tcp_send_active_reset) or SND.MAX (BSD tcp_drop → tcp_output) */
+    readonly rstSeq?: 'nxt' | 'max';
+    /** ICMP host/net unreachable recorded as a soft error while ESTABLISHED (Linux yes; BSD tcp_notify no) */
+    readonly icmpSoftErrorEstablished?: boolean;
+    /** the error on death: `now` for the pending error, `after` for every later call (Windows 10052 then 10054) */
+    deathErrno?(opInFlight: boolean): { now: Errno; after?: Errno };
+    /** µs the timer fires after its deadline, drawn from `rng` (XNU 500 ms class, FreeBSD callout coalescing) */
+    lateUs?(delayUs: number, rng: { next(): number }): number;
   };
+  /** non-Linux socket options by name; absent on Linux (checkSockopt/sockoptRange serve it) */
+  readonly sockopts?: Readonly<Partial<Record<OsSockOptName, SockOptSpec | { unsupported: Errno; instead: string }>>>;
+  /** RTO death by count over a backoff table; absent = Linux's time-based tcp_retries2 model */
+  readonly rto?: RtoPolicy;
+  /** the OS's error name for an errno the endpoint raised (Windows: WSA names) */
+  errnoName?(e: Errno): Errno;
+  /** the OS's number for an errno (SO_ERROR); absent = Linux numbers */
+  errnoNumber?(e: Errno): number;
+  /** the timer clock this OS's hosts get (absent = Linux jiffies) */
+  readonly timer?: { readonly usPerTick: number; readonly label: string; readonly clock: 'xnu' | 'freebsd' | 'windows' };
   readonly tcp: {
     /** payload bytes per segment */
     readonly mss: number;
@@ -60,5 +156,7 @@ export interface OsProfile {
     readonly invalidRatelimitUs: number;
     /** TIME_WAIT length, µs */
     readonly timeWaitUs: number;
+    /** TCP timestamps on every segment (Linux, BSD default on; Windows default off): pcap options */
+    readonly timestamps?: boolean;
   };
 }

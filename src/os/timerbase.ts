@@ -14,6 +14,8 @@ export interface TimerBase {
   /** ticks per second: HZ for a Linux clock, 1e6 for exact */
   readonly hz: number;
   readonly mode: 'linux' | 'exact';
+  /** the OS clock behind a non-exact base (absent = Linux jiffies); `mode` is then 'linux' = "the OS's own timer" */
+  readonly clock?: 'xnu' | 'freebsd' | 'windows';
   /** µs to add to virtual time to get the host's clock (boot phase) */
   readonly phaseUs: Micros;
   /** the current tick (jiffy) at virtual time t */
@@ -30,6 +32,8 @@ export interface TimerBase {
   usecs(us: number): number;
   /** ticks -> µs (a duration) */
   toMicros(d: number): Micros;
+  /** extra lateness of a keepalive timer firing (XNU/FreeBSD), drawn from the host's named rng stream */
+  keepaliveLateUs?(delayUs: Micros): Micros;
 }
 
 /** Timer-wheel expiry for a timer of `d` jiffies armed at jiffy `j` (HZ > 100: 9 levels). */

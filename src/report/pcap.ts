@@ -164,6 +164,8 @@ class Wires {
     const s = p.seg;
     // a RST without ACK comes from tcp_v4_send_reset (no options); a middlebox's forged RST neither
     if (s.flags & RST && (!(s.flags & ACK) || !bySender)) return { id };
+    // the sender's profile sent a bare header (XNU keepalive probe, Windows without timestamps: os-profiles.md §4)
+    if (s.opts === 'none') return { id };
     const ecr = bySender && s.flags & ACK ? (this.recent.get(connKey(e.at, p.src, s.sport, p.dst, s.dport)) ?? 0) : 0;
     return { id, ts: { val: Math.floor(e.t / 1000) % 2 ** 32, ecr } };
   }

@@ -4,16 +4,18 @@
  */
 import type { Conn } from './conn.ts';
 import type { Errno } from './errno.ts';
-import { pushData, sendActiveReset } from './output.ts';
+import { pushData, sendActiveReset, sendResetAtMax } from './output.ts';
 import { stopRtx } from './rtx.ts';
 
 /**
  * tcp_done() (after tcp_write_err / tcp_reset): CLOSED, every timer stopped, both
  * directions shut, the application woken; `errno` becomes the pending socket error.
  */
-export function tcpDone(c: Conn, errno: Errno | null, why: string): void {
+export function tcpDone(c: Conn, err: Errno | null, why: string): void {
   if (c.done) return;
   c.done = true;
+  // the OS's own error names (Windows: WSAECONNRESET for ECONNRESET); Linux has no mapping
+  const errno = err && c.stack.profile.errnoName ? c.stack.profile.errnoName(err) : err;
   if (errno) c.skErr = errno;
   stopRtx(c);
   c.sim.cancel(c.timeWaitTimer);
@@ -48,10 +50,21 @@ export function tcpReset(c: Conn): void {
   tcpDone(c, errno, 'connection reset by peer');
 }
 
-/** Abort on keepalive death: RST|ACK first, then the error (tcp_keepalive_timer step 7a). */
+/**
+ * Abort on keepalive death: RST|ACK first, then the error (tcp_keepalive_timer step 7a).
+ * The profile may send no RST, put it at SND.MAX (BSD), ignore ICMP soft errors while
+ * ESTABLISHED (BSD tcp_notify) and name its own errors (Windows 10052 then 10054).
+ */
 export function keepaliveAbort(c: Conn): void {
-  sendActiveReset(c);
-  tcpDone(c, c.skErrSoft ?? 'ETIMEDOUT', 'keepalive timeout');
+  const ka = c.stack.profile.keepalive;
+  if (ka.rstOnDeath !== false) {
+    if (ka.rstSeq === 'max') sendResetAtMax(c);
+    else sendActiveReset(c);
+  }
+  const soft = ka.icmpSoftErrorEstablished === false && c.state === 'ESTABLISHED' ? null : c.skErrSoft;
+  const d = ka.deathErrno?.(c.waiting);
+  if (d?.after) c.stickyErr = d.after;
+  tcpDone(c, soft ?? d?.now ?? 'ETIMEDOUT', 'keepalive timeout');
 }
 
 /** Queue a FIN after the data (shutdown(SHUT_WR) / close()) and move to the next state. */

@@ -26,6 +26,8 @@ export class Conn {
   sndUna: Seq = 0;
   sndNxt: Seq = 0;
   sndWnd = 0;
+  /** highest sequence number sent (BSD snd_max); null until data or a FIN went out */
+  sndMax: Seq | null = null;
   /** sequence number the application's next written byte will get (Linux write_seq) */
   writeSeq: Seq = 0;
   /** the application asked for a FIN (shutdown(SHUT_WR) or close()) */
@@ -77,6 +79,8 @@ export class Conn {
   // Errors and application view
   skErr: Errno | null = null;
   skErrSoft: Errno | null = null;
+  /** the error every call after the pending one reports (Windows: WSAECONNRESET after keepalive death) */
+  stickyErr: Errno | null = null;
   rdShut = false;
   wrShut = false;
   /** close() was called: no application owns this connection any more */
@@ -149,6 +153,11 @@ export class Conn {
   idleTicks(): number {
     const now = this.ticks();
     return Math.min(now - this.lrcvtime, now - this.rcvTstamp);
+  }
+
+  /** an application call is blocked on this connection (an operation in flight) */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
   }
 
   wait(fn: () => void): void {

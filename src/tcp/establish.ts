@@ -19,7 +19,7 @@ export function establish(c: Conn): void {
   c.lrcvtime = now;
   c.rcvTstamp = now;
   c.setState('ESTABLISHED');
-  if (c.opts.keepalive) enableKeepalive(c);
+  if (c.opts.keepalive || c.stack.profile.keepalive.timerAlwaysArmed) enableKeepalive(c); // BSD: KEEP armed at ESTABLISHED
   const cb = c.onEstablished;
   c.onEstablished = null;
   cb?.(c);

@@ -70,6 +70,11 @@ function synRecv(c: Conn, s: Segment): InputResult {
 }
 
 function synchronized(c: Conn, s: Segment): InputResult {
+  // XNU/FreeBSD: t_rcvtime is set for every segment reaching the PCB, before validation (os-profiles.md §5.3)
+  if (c.stack.profile.keepalive.idleFromAnySegment) {
+    c.rcvTstamp = c.ticks();
+    if (c.stack.profile.keepalive.rearmOnReceive) c.ka?.send({ type: 'KEEPIDLE_RESET' }); // XNU tcp_keepalive_reset
+  }
   const seqLen = s.len + (s.flags & FIN ? 1 : 0);
   const end = seqAdd(s.seq, seqLen);
   // tcp_reset_check(): after the peer's FIN, a RST at RCV.NXT−1 (its FIN's number) is accepted

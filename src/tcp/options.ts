@@ -13,9 +13,13 @@ export interface SockOpts {
   /** milliseconds, 0 = off */
   userTimeout: number;
   synCnt?: number;
+  /** BSD/Windows: drop after this many seconds of retransmission (TCP_RXT_CONNDROPTIME, TCP_MAXUNACKTIME, TCP_MAXRT) */
+  rxtDrop?: number;
+  /** values of OS-specific options as set, for getsockopt */
+  osOpts?: Record<string, number>;
 }
 
 export const defaultSockOpts = (): SockOpts => ({ keepalive: false, userTimeout: 0 });
 
 /** Accepted children inherit the listener's options (sk_clone copies tcp_sock). */
-export const cloneSockOpts = (o: SockOpts): SockOpts => ({ ...o });
+export const cloneSockOpts = (o: SockOpts): SockOpts => ({ ...o, ...(o.osOpts ? { osOpts: { ...o.osOpts } } : {}) });

@@ -4,12 +4,14 @@
  * by rtx.ts when sequence space goes out.
  */
 import { ACK, FIN, PSH, RST, SYN, type PacketTag, type Segment } from '../wire/segment.ts';
-import { seqAdd } from '../wire/seq.ts';
+import { seqAdd, seqGt } from '../wire/seq.ts';
 import type { Conn } from './conn.ts';
 import { armRtxAfterSend } from './rtx.ts';
 
 /** Send one segment from this connection. */
-export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketTag): void {
+export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketTag, opts?: 'none' | 'ts'): void {
+  // An OS without timestamps (Windows default) sends no options on any segment; a probe may differ (XNU).
+  const o = opts ?? (c.stack.profile.tcp.timestamps === false ? 'none' : undefined);
   const seg: Segment = {
     sport: c.lport,
     dport: c.rport,
@@ -18,6 +20,7 @@ export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketT
     flags,
     win: flags & RST && !(flags & ACK) ? 0 : c.stack.profile.tcp.window,
     len,
+    ...(o ? { opts: o } : {}),
   };
   c.stack.transmit(tag ? { proto: 'tcp', src: c.lip, dst: c.rip, seg, tag } : { proto: 'tcp', src: c.lip, dst: c.rip, seg });
 }
@@ -72,16 +75,29 @@ function transmitNew(c: Conn, len: number, flags: number): void {
   c.lastSeg = { seq, len, flags };
   if (flags & FIN) c.finSeq = seqAdd(seq, len);
   c.sndNxt = seqAdd(seq, len + (flags & FIN ? 1 : 0));
+  if (c.sndMax === null || seqGt(c.sndNxt, c.sndMax)) c.sndMax = c.sndNxt;
   if (c.rttSample === null && c.retransmits === 0) c.rttSample = { end: c.sndNxt, t: c.sim.now };
 }
 
-/** Keepalive probe (tcp_xmit_probe_skb): zero-length ACK with seq = SND.UNA − 1. */
+/**
+ * Keepalive probe (tcp_xmit_probe_skb): zero-length ACK with seq = SND.UNA − 1. The profile
+ * may move it to SND.NXT − 1 with one 0x00 byte (Windows, os-profiles.md §3.3) or drop its
+ * options (XNU tcp_respond: bare 20-byte header, §1.3).
+ */
 export function sendKeepaliveProbe(c: Conn): void {
-  const len = c.stack.profile.keepalive.probeLen;
-  emit(c, seqAdd(c.sndUna, -1), ACK, len, 'keepalive');
+  const ka = c.stack.profile.keepalive;
+  const len = ka.probeLen;
+  const seq = seqAdd(ka.probeSeq === 'nxt' ? c.sndNxt : c.sndUna, -1);
+  emit(c, seq, ACK, len, 'keepalive', ka.probeOptions); // payload bytes are zero-filled in captures (0x00)
 }
 
 /** Active reset (tcp_send_active_reset): RST|ACK at SND.NXT, ACK = RCV.NXT. */
 export function sendActiveReset(c: Conn): void {
   emit(c, c.sndNxt, RST | ACK, 0, 'reset');
+}
+
+/** BSD tcp_drop → tcp_output in CLOSED: RST|ACK with seq = SND.MAX (XNU tcp_output.c L2768; os-profiles.md §1.4). */
+export function sendResetAtMax(c: Conn): void {
+  const max = c.sndMax !== null && seqGt(c.sndMax, c.sndNxt) ? c.sndMax : c.sndNxt;
+  emit(c, max, RST | ACK, 0, 'reset');
 }

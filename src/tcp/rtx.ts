@@ -5,6 +5,8 @@
  * tcp_write_timeout, retransmits_timed_out; tcp_output.c tcp_schedule_loss_probe).
  */
 import { modelTimeoutUs } from '../os/linux/profile.ts';
+import type { RtoPolicy } from '../os/profile.ts';
+import { rexmtValUs, rtoAtShiftUs } from '../os/rto.ts';
 import type { Conn } from './conn.ts';
 import { tcpDone } from './close.ts';
 import { emit, sendSyn, sendSynAck } from './output.ts';
@@ -14,6 +16,8 @@ import { ACK, FIN, PSH } from '../wire/segment.ts';
 /** RTO in ticks from the estimator: SRTT + max(4·RTTVAR, RTO_MIN) (tcp_set_rto, RFC 6298 (2.3)). */
 export function computeRto(c: Conn): number {
   const p = c.stack.profile.tcp;
+  const pol = c.stack.profile.rto;
+  if (pol) return c.stack.tb.usecs(rtoAtShiftUs(pol, rexmtValUs(pol, c.srttUs, c.rttvarUs), 0)); // TCPT_RANGESET
   if (c.srttUs === 0) return c.stack.tb.usecs(p.rtoInitUs);
   const us = Math.min(p.rtoMaxUs, c.srttUs + Math.max(4 * c.rttvarUs, p.rtoMinUs));
   return c.stack.tb.usecs(us);
@@ -126,6 +130,8 @@ export function revertRtoOnIcmp(c: Conn, quotedSeq: number): void {
 function retransmitTimer(c: Conn): void {
   if (c.state === 'SYN_RECV') return synAckTimer(c);
   if (c.inFlight === 0 && c.state !== 'SYN_SENT') return;
+  const pol = c.stack.profile.rto;
+  if (pol && c.state !== 'SYN_SENT') return countedRetransmit(c, pol);
   if (writeTimeout(c)) return;
   const tb = c.stack.tb;
   const p = c.stack.profile.tcp;
@@ -143,6 +149,34 @@ function retransmitTimer(c: Conn): void {
     c.rto = Math.min(c.rto * 2, tb.usecs(p.rtoMaxUs));
   }
   arm(c, 'rto', clampToUserTimeout(c, c.rto));
+}
+
+/**
+ * BSD/Windows RTO expiry (XNU/FreeBSD tcp_timer_rexmt, os-profiles.md §1.7, §2.7, §3.6):
+ * drop when `++t_rxtshift > maxRetransmissions` or the per-socket / host-wide drop time has
+ * passed since the first retransmission (TCP_RXT_CONNDROPTIME, TCP_MAXUNACKTIME, TCP_MAXRT);
+ * otherwise resend the head with RTO = clamp(V·backoff[shift] + slop, min, max).
+ */
+function countedRetransmit(c: Conn, pol: RtoPolicy): void {
+  const dropAfterUs = c.opts.rxtDrop !== undefined ? c.opts.rxtDrop * 1e6 : pol.dropAfterUs;
+  const overTime = dropAfterUs !== undefined && c.retransStamp !== null && c.sim.now - c.retransStamp >= dropAfterUs;
+  if (c.retransmits >= c.stack.sysctl.tcp_retries2 || overTime) {
+    tcpDone(c, c.skErrSoft ?? pol.errno, 'retransmission timeout');
+    return;
+  }
+  if (c.retransStamp === null) c.retransStamp = c.sim.now;
+  c.retransmits++;
+  c.inLoss = true;
+  c.rttSample = null;
+  if (pol.srttResetAfter !== undefined && c.retransmits > pol.srttResetAfter && c.srttUs > 0) {
+    // XNU: t_rttvar += t_srtt >> TCP_RTT_SHIFT; t_srtt = 0 (scaled fields: rttvar += srtt/16)
+    c.rttvarUs += c.srttUs / 16;
+    c.srttUs = 0;
+  }
+  c.backoff = c.retransmits;
+  c.rto = c.stack.tb.usecs(rtoAtShiftUs(pol, rexmtValUs(pol, c.srttUs, c.rttvarUs), c.backoff));
+  retransmitHead(c);
+  arm(c, 'rto', c.rto);
 }
 
 /** Resend the first unacknowledged segment (after tcp_enter_loss everything is resent from SND.UNA). */

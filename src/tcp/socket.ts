@@ -3,7 +3,9 @@
  * Calls that would block take a callback and complete later in virtual time; every
  * call is recorded in the trace with its result or errno when it returns.
  */
-import type { SockOptName } from '../os/profile.ts';
+import type { OsSockOptName, SockOptName } from '../os/profile.ts';
+import { checkOsSockopt } from '../os/index.ts';
+import { applySockoptEffect } from './os-sockopt.ts';
 import { Conn } from './conn.ts';
 import type { Errno } from './errno.ts';
 import { ERRNO } from './errno.ts';
@@ -21,7 +23,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; errno: Errno };
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = <T>(errno: Errno): Result<T> => ({ ok: false, errno });
 
-export type OptName = SockOptName | 'SO_ERROR';
+export type OptName = OsSockOptName | 'SO_ERROR';
 
 /** What a socket needs from its host beyond a TCP stack. */
 export interface SocketHost extends ListenerHost {
@@ -91,18 +93,29 @@ export class Socket {
   }
 
   /** Report a result now or later (never after the host crashed). */
-  private finish<T>(call: string, start: number, r: Result<T>, cb: ((r: Result<T>) => void) | undefined, args?: Record<string, unknown>): Result<T> {
-    if (!this.boot()) return r;
+  private finish<T>(call: string, start: number, res: Result<T>, cb: ((r: Result<T>) => void) | undefined, args?: Record<string, unknown>): Result<T> {
+    if (!this.boot()) return res;
+    // the OS's own error names (Windows: WSA…); Linux has no mapping
+    const name = this.host.profile.errnoName;
+    const r: Result<T> = !res.ok && name ? { ok: false, errno: name(res.errno) } : res;
     this.record(call, start, r, args);
     cb?.(r);
     return r;
   }
 
-  setsockopt(name: SockOptName, value: number | boolean): Result<0> {
+  setsockopt(name: OsSockOptName, value: number | boolean): Result<0> {
     const start = this.host.sim.now;
     const v = typeof value === 'boolean' ? Number(value) : value;
     const args = { name, value: v };
-    if (this.host.profile.checkSockopt(name, v)) return this.finish('setsockopt', start, fail<0>('EINVAL'), undefined, args);
+    const p = this.host.profile;
+    if (p.sockopts || !LINUX_OPTS.has(name)) {
+      // a non-Linux profile's own options, units and re-arming (src/tcp/os-sockopt.ts)
+      const verdict = checkOsSockopt(p, name, v);
+      if (!verdict.ok) return this.finish('setsockopt', start, fail<0>(verdict.errno), undefined, args);
+      if (verdict.spec) applySockoptEffect(this.opts, this.conn, verdict.spec.effect(v), name, v);
+      return this.finish('setsockopt', start, ok<0>(0), undefined, args);
+    }
+    if (this.host.profile.checkSockopt(name as SockOptName, v)) return this.finish('setsockopt', start, fail<0>('EINVAL'), undefined, args);
     const o = this.opts;
     const c = this.conn;
     const live = c !== null && !c.done;
@@ -136,6 +149,21 @@ export class Socket {
     return this.finish('setsockopt', start, ok<0>(0), undefined, args);
   }
 
+  /**
+   * Windows WSAIoctl(SIO_KEEPALIVE_VALS, struct tcp_keepalive): on/off, idle and interval in
+   * milliseconds, no count (sio-keepalive-vals.md; os-profiles.md §3.1). WSAEINVAL elsewhere.
+   */
+  wsaIoctlKeepaliveVals(v: { onoff: number; keepalivetime: number; keepaliveinterval: number }): Result<0> {
+    const start = this.host.sim.now;
+    const args = { name: 'SIO_KEEPALIVE_VALS', ...v };
+    const a = checkOsSockopt(this.host.profile, 'SIO_KEEPALIVE_VALS', v.keepalivetime);
+    const b = checkOsSockopt(this.host.profile, 'SIO_KEEPALIVE_VALS', v.keepaliveinterval);
+    if (!a.ok || !b.ok) return this.finish('WSAIoctl', start, fail<0>(!a.ok ? a.errno : !b.ok ? b.errno : 'EINVAL'), undefined, args);
+    const effect = { keepalive: v.onoff !== 0, keepIdle: v.keepalivetime / 1000, keepIntvl: v.keepaliveinterval / 1000 };
+    applySockoptEffect(this.opts, this.conn, effect, 'SIO_KEEPALIVE_VALS', v.keepalivetime);
+    return this.finish('WSAIoctl', start, ok<0>(0), undefined, args);
+  }
+
   /** getsockopt: unset keepalive options read back as the host's sysctls. SO_ERROR returns and clears. */
   getsockopt(name: OptName): Result<number> {
     const start = this.host.sim.now;
@@ -151,9 +179,10 @@ export class Socket {
       case 'TCP_SYNCNT': v = o.synCnt ?? s.tcp_syn_retries; break;
       case 'SO_ERROR': {
         const e = this.conn ? takeError(this.conn) : null;
-        v = e ? ERRNO[e] : 0;
+        v = e ? (this.host.profile.errnoNumber?.(e) ?? ERRNO[e]) : 0;
         break;
       }
+      default: v = o.osOpts?.[name] ?? 0; break; // OS-specific options read back as set (0 = inherit)
     }
     return this.finish('getsockopt', start, ok(v), undefined, { name });
   }
@@ -293,9 +322,11 @@ export class Socket {
   }
 }
 
-/** sock_error(): the pending socket error, reported once. */
+/** sock_error(): the pending socket error, reported once (then the profile's sticky error, if any). */
 function takeError(c: Conn): Errno | null {
   const e = c.skErr;
-  c.skErr = null;
+  c.skErr = c.stickyErr;
   return e;
 }
+
+const LINUX_OPTS: ReadonlySet<string> = new Set<SockOptName>(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT']);

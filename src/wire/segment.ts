@@ -22,6 +22,8 @@ export interface Segment {
   /** payload length in bytes */
   readonly len: number;
   readonly payload?: Uint8Array;
+  /** TCP options in a capture when they differ from the Linux default (timestamps): `none` = bare header */
+  readonly opts?: 'none' | 'ts';
 }
 
 export interface TcpPacket {

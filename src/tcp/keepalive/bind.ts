@@ -13,9 +13,13 @@ import { keepaliveMachine, keepaliveStateName, type KeepaliveHost } from './mach
 /** The machine's window onto a connection. */
 export function keepaliveHost(c: Conn): KeepaliveHost {
   const profile = c.stack.profile;
-  return {
+  const ka = profile.keepalive;
+  const lateRng = ka.lateUs && c.stack.tb.keepaliveLateUs ? c.stack.tb : null;
+  const host: KeepaliveHost = {
     // tcp_keepalive_timer steps 2-4: off, CLOSE, SYN_SENT, LISTEN -> nothing; TIME_WAIT has no timer.
-    applicable: () => c.opts.keepalive && !c.done && c.state !== 'SYN_SENT' && c.state !== 'TIME_WAIT' && !(c.orphan && c.state === 'FIN_WAIT_2'),
+    applicable: ka.timerAlwaysArmed
+      ? () => !c.done && c.state !== 'SYN_SENT' && c.state !== 'TIME_WAIT' // BSD: KEEP runs from ESTABLISHED on
+      : () => c.opts.keepalive && !c.done && c.state !== 'SYN_SENT' && c.state !== 'TIME_WAIT' && !(c.orphan && c.state === 'FIN_WAIT_2'),
     busy: () => !profile.keepalive.probeWhileUnacked && c.busy,
     elapsed: () => c.idleTicks(),
     keepIdle: () => c.keepIdleTicks(),
@@ -27,10 +31,14 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
         keepCnt: c.keepCnt(),
         elapsed: c.idleTicks(),
         userTimeout: c.opts.userTimeout > 0 ? c.stack.tb.msecs(c.opts.userTimeout) : 0,
+        keepIdle: c.keepIdleTicks(),
+        keepIntvl: c.keepIntvlTicks(),
       }),
     delayUs: (ticks) => {
       // only called when arming: remember the expiry for `ss -o` style views
       c.kaExpires = c.stack.tb.fireTime(c.sim.now, ticks);
+      // XNU 500 ms class / FreeBSD callout coalescing: fire late by a seeded amount (src/os/timers.ts)
+      if (lateRng) c.kaExpires += lateRng.keepaliveLateUs?.(c.kaExpires - c.sim.now) ?? 0;
       return c.kaExpires - c.sim.now;
     },
     sendProbe: () => {
@@ -43,6 +51,11 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
         c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'keepalive', detail: `probes_out ${c.probesOut}, idle ${c.stack.tb.toMicros(c.idleTicks()) / 1e6}s` });
     },
   };
+  if (ka.timerAlwaysArmed) {
+    const states = ka.probeStates;
+    host.dormant = () => !(c.opts.keepalive || ka.always === true) || (states !== undefined && !states.includes(c.state));
+  }
+  return host;
 }
 
 /**

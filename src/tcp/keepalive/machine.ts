@@ -12,7 +12,8 @@
  *     step 4  not applicable (CLOSE, SYN_SENT, keepalive off) ─▶ off   (no re-arm)
  *     step 5  data unacked or unsent ─▶ armed, re-armed for the full keepidle
  *     step 8  idle < keepidle ─▶ armed, re-armed for keepidle − idle
- *     step 7a death rule (profile)    ─▶ dead: RST|ACK, ETIMEDOUT
+ *     (BSD)   keepalive off or state not probed (profile) ─▶ armed, re-armed for keepidle
+ *     step 7a death rule (profile: probe count, or elapsed ≥ idle + cnt·intvl on the BSDs) ─▶ dead
  *     step 7b send a probe            ─▶ armed.probing, re-armed for keepintvl
  *
  * `armed` enters `idle` or `probing` from the host's probes_out, so the state shown is
@@ -39,12 +40,19 @@ export interface KeepaliveHost {
   abort(): void;
   /** called at every firing, before the decision (for the trace) */
   fired(): void;
+  /**
+   * BSD profiles: the timer runs but keepalive is off (or the state is not probed), so a
+   * firing only re-arms for keepidle (XNU TCPT_KEEP step 3, FreeBSD tcp_timer_keep step 4).
+   * Absent (Linux): never.
+   */
+  dormant?(): boolean;
 }
 
 export type KeepaliveEvent =
   | { type: 'ENABLE' }
   | { type: 'DISABLE' }
   | { type: 'KEEPIDLE_CHANGED' }
+  | { type: 'KEEPIDLE_RESET' }
   | { type: 'PROBE_ANSWERED' };
 
 export interface KeepaliveContext {
@@ -68,6 +76,7 @@ export const keepaliveMachine = setup({
     notApplicable: ({ context }) => !context.host.applicable(),
     busy: ({ context }) => context.host.busy(),
     notIdleYet: ({ context }) => context.host.elapsed() < context.host.keepIdle(),
+    dormant: ({ context }) => context.host.dormant?.() ?? false,
     peerDead: ({ context }) => context.host.dead(),
     probesOut: ({ context }) => context.host.probesOut() > 0,
   },
@@ -100,12 +109,15 @@ export const keepaliveMachine = setup({
         DISABLE: 'off',
         // TCP_KEEPIDLE on an armed timer: re-arm to keepidle − elapsed (do_tcp_setsockopt)
         KEEPIDLE_CHANGED: { target: 'armed', reenter: true, actions: 'armRemaining' },
+        // BSD TCP_KEEPALIVE / TCP_KEEPIDLE: re-arm for the full new idle from now (os-profiles.md §5.7)
+        KEEPIDLE_RESET: { target: 'armed', reenter: true, actions: 'armIdle' },
       },
       after: {
         timer: [
           { guard: 'notApplicable', target: 'off', actions: 'fired' },
           { guard: 'busy', target: 'armed', reenter: true, actions: ['fired', 'armIdle'] },
           { guard: 'notIdleYet', target: 'armed', reenter: true, actions: ['fired', 'armRemaining'] },
+          { guard: 'dormant', target: 'armed', reenter: true, actions: ['fired', 'armIdle'] },
           { guard: 'peerDead', target: 'dead', actions: ['fired', 'abort'] },
           { target: 'armed', reenter: true, actions: ['fired', 'sendProbe', 'armInterval'] },
         ],
