@@ -1,0 +1,110 @@
+/**
+ * `keepalive-lab plot <results.jsonl|.csv> --kind heatmap|cdf|pareto|line --x F --y F … -o out.svg|png|json`:
+ * one figure from sweep results (docs/plots.md). Without --kind: the automatic plots for the
+ * fields the sweep varied (autoPlotSpecs), one file each, in -o DIR (default: next to the
+ * results). Fields are checked against the rows before anything is rendered or written: an
+ * unknown field exits 2 naming it and listing the available ones.
+ */
+import { Option, type Command } from 'commander';
+import { autoPlotSpecs, cdfSpec, fieldsOf, heatmapSpec, lineSpec, paretoSpec, variedFields, type Agg, type Row, type Spec } from '../../src/report/plots.ts';
+import { InputError } from '../load.ts';
+import { PLOT_FORMATS, plotBytes } from '../plot/render.ts';
+import { readRows } from '../plot/rows.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+
+export const PLOT_KINDS = ['heatmap', 'cdf', 'pareto', 'line'] as const;
+const AGGS: readonly Agg[] = ['mean', 'median', 'min', 'max', 'count', 'p95'];
+
+interface PlotOpts {
+  kind?: (typeof PLOT_KINDS)[number];
+  x?: string;
+  y?: string;
+  color?: string;
+  group?: string;
+  label?: string[];
+  agg: Agg;
+  output?: string;
+  format: 'svg' | 'png' | 'json';
+}
+
+function need(o: PlotOpts, flag: 'x' | 'y' | 'color', why: string): string {
+  const v = o[flag];
+  if (v === undefined) throw new InputError([`--${flag}: required for --kind ${o.kind} (${why})`]);
+  return v;
+}
+
+export function buildSpec(rows: readonly Row[], o: PlotOpts, file: string): Spec {
+  const fields = fieldsOf(rows);
+  const check = (flag: string, f: string | undefined): void => {
+    if (f !== undefined && !fields.includes(f)) throw new InputError([`${flag}: no field ${JSON.stringify(f)} in ${file} (available: ${fields.join(', ')})`]);
+  };
+  check('--x', o.x);
+  check('--y', o.y);
+  check('--color', o.color);
+  check('--group', o.group);
+  for (const l of o.label ?? []) check('--label', l);
+  switch (o.kind) {
+    case 'heatmap':
+      return heatmapSpec(rows, { x: need(o, 'x', 'a parameter'), y: need(o, 'y', 'a parameter'), color: need(o, 'color', 'the metric per cell, e.g. nat.survived'), agg: o.agg });
+    case 'cdf':
+      return cdfSpec(rows, { value: need(o, 'x', 'the metric whose distribution is drawn, e.g. detect.first'), ...(o.group ? { group: o.group } : {}) });
+    case 'pareto':
+      return paretoSpec(rows, { x: need(o, 'x', 'a cost, e.g. overhead.packetsPerHour'), y: need(o, 'y', 'a delay, e.g. detect.first'), ...(o.label ? { label: o.label } : {}) });
+    case 'line':
+    default:
+      return lineSpec(rows, { x: need(o, 'x', 'a parameter'), y: need(o, 'y', 'a metric'), ...(o.group ? { group: o.group } : {}) });
+  }
+}
+
+/** No --kind: every automatic plot for the varied fields, as `<dir>/<results name>.<plot>.<format>`. */
+async function autoPlots(file: string, rows: readonly Row[], o: PlotOpts, out: (...s: string[]) => void): Promise<void> {
+  const varied = variedFields(rows);
+  const specs = autoPlotSpecs(rows, varied);
+  if (!specs.length) throw new InputError([`${file}: no automatic plot fits the varied fields (${varied.join(', ') || 'none'}); choose one with --kind`]);
+  const dir = o.output ?? dirname(file);
+  const stem = basename(file).replace(/\.(jsonl|csv)$/i, '');
+  const files: [string, string | Uint8Array][] = [];
+  for (const p of specs) {
+    const f = join(dir, `${stem}.${p.name}.${o.format}`);
+    files.push([f, await plotBytes(p.spec as never, f)]);
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [f, bytes] of files) writeFileSync(f, bytes);
+  } catch (e) {
+    throw new InputError([`--output: cannot write into ${dir}: ${(e as Error).message}`]);
+  }
+  out(...files.map(([f]) => `wrote ${f}`));
+}
+
+export function registerPlot(program: Command, out: (...s: string[]) => void): void {
+  program
+    .command('plot')
+    .description('plot sweep results (JSON lines or CSV, one row per run) to SVG, PNG or a Vega-Lite spec (docs/plots.md)')
+    .argument('<results>', 'results file: .jsonl or .csv')
+    .addOption(new Option('--kind <kind>', 'heatmap (x × y, colour = agg of --color), cdf (distribution of --x per --group), pareto (--y vs --x, front marked), line (median --y vs --x); omitted: the automatic plots for the varied fields').choices(PLOT_KINDS))
+    .option('--x <field>', 'x field (cdf: the value whose distribution is drawn)')
+    .option('--y <field>', 'y field')
+    .option('--color <field>', 'heatmap: the metric aggregated per cell (booleans give proportions)')
+    .option('--group <field>', 'cdf/line: one curve per value of this field')
+    .option('--label <field>', 'pareto: field(s) naming a setting; runs sharing it are summarised by their median (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .addOption(new Option('--agg <agg>', 'heatmap: cell aggregate').choices(AGGS).default('mean'))
+    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`)
+    .addOption(new Option('--format <format>', 'without --kind: format of the automatic plots').choices(['svg', 'png', 'json']).default('svg'))
+    .action(async (file: string, o: PlotOpts) => {
+      if (!o.kind) return autoPlots(file, readRows(file), o, out);
+      if (!o.output) throw new InputError([`--output: required with --kind (a file ending in ${PLOT_FORMATS.join(', ')})`]);
+      const ext = extname(o.output).toLowerCase();
+      if (!(PLOT_FORMATS as readonly string[]).includes(ext)) throw new InputError([`--output: ${JSON.stringify(o.output)} must end in ${PLOT_FORMATS.join(', ')}`]);
+      const rows = readRows(file);
+      const spec = buildSpec(rows, o, file);
+      const bytes = await plotBytes(spec as never, o.output);
+      try {
+        writeFileSync(o.output, bytes);
+      } catch (e) {
+        throw new InputError([`--output: cannot write ${o.output}: ${(e as Error).message}`]);
+      }
+      out(`wrote ${o.output} (${o.kind}, ${rows.length} rows)`);
+    });
+}
