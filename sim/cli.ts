@@ -11,7 +11,12 @@ import { humanTrace } from '../src/report/human.ts';
 import { formatNetstat } from '../src/report/timers.ts';
 import { formatConntrack } from '../src/report/conntrack.ts';
 import { toPcap } from '../src/report/pcap.ts';
-import { ladderDiagram, stateDiagram } from '../src/report/diagram.ts';
+import { stateDiagram } from '../src/report/diagram.ts';
+import { ladderMaxArg, writeRunFigures } from './plot/run-figures.ts';
+import { registerPlot } from './commands/plot.ts';
+import { registerSweep } from './commands/sweep.ts';
+import { AdviceFailedError, registerAdvise } from './commands/advise.ts';
+import { registerCompare } from './commands/compare.ts';
 import { keepaliveMachine } from '../src/tcp/keepalive/machine.ts';
 import { writeFileSync } from 'node:fs';
 import { formatSeconds } from '../src/scenarios/duration.ts';
@@ -68,6 +73,10 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .option('--json', 'print the run as one JSON document (docs/output.md)')
     .option('--timers <duration>', 'print a netstat -o style timer table at this virtual time (repeatable)', collect, [])
     .option('--mermaid <file>', 'also write the run as a Mermaid sequence (ladder) diagram')
+    .option('--svg <file>', 'also write the ladder diagram rendered as SVG (docs/diagrams.md)')
+    .option('--ladder-max <n>', 'ladder diagrams: at most this many arrows and notes, the middle of longer runs elided (default 400)', ladderMaxArg)
+    .option('--ladder-idle <duration>', 'ladder diagrams: collapse quiet gaps this long into one note (default 60s; 0 = never)', durationArg('--ladder-idle'))
+    .option('--timeline <file>', 'also write the timer timeline: .svg, .png, .json (Vega-Lite), or - for text lanes after the trace')
     .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)')
     .option('--pcap-at <vantage>', 'host, or NAT side (nat, nat:inside, nat:outside), for --pcap; default: the first vantage point')
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
@@ -76,7 +85,7 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action((ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; conntrack: string[]; mermaid?: string; pcap?: string; pcapAt?: string; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
+    .action(async (ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; conntrack: string[]; mermaid?: string; svg?: string; ladderMax?: number; ladderIdle?: number; timeline?: string; pcap?: string; pcapAt?: string; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
       const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
       const timersAt = o.timers.map((t) => durationArg('--timers')(t));
       const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
@@ -85,14 +94,8 @@ export function buildProgram(out: (...s: string[]) => void): Command {
       const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
       const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
-      if (o.mermaid) {
-        const text = ladderDiagram(r.world.sim.trace.events, { hosts: Object.keys(scenario.hosts), nameOf: (ip) => r.world.net.nameOf(ip) });
-        try {
-          writeFileSync(o.mermaid, text);
-        } catch (e) {
-          throw new InputError([`--mermaid: cannot write ${o.mermaid}: ${(e as Error).message}`]);
-        }
-      }
+      if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
+      const figureText = await writeRunFigures(r, scenario, o);
       if (o.pcap) {
         const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
         let bytes: Uint8Array;
@@ -133,6 +136,7 @@ export function buildProgram(out: (...s: string[]) => void): Command {
         const lines = formatConntrack(t.rows);
         out(...(lines.length ? lines : ['(no entries)']));
       }
+      out(...figureText);
     });
 
   program
@@ -157,6 +161,10 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .description('print the JSON Schema of scenario files (for editors)')
     .action(() => out(JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }), null, 2)));
 
+  registerPlot(program, out);
+  registerSweep(program, out);
+  registerAdvise(program, out);
+  registerCompare(program, out);
   return program;
 }
 
@@ -178,7 +186,7 @@ export async function main(argv: string[]): Promise<number> {
     flush();
     return 0;
   } catch (e) {
-    if (e instanceof MismatchError) {
+    if (e instanceof MismatchError || e instanceof AdviceFailedError) {
       flush();
       process.stderr.write(`${e.message}\n`);
       return 3;
