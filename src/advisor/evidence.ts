@@ -58,16 +58,37 @@ function natBox(s: Situation): NonNullable<ScenarioInput['path']>['middleboxes']
   return [{ type: 'nat', ...(s.nat.profile ? { profile: s.nat.profile as never } : {}), ...(s.nat.idle !== undefined ? { established: s.nat.idle } : {}) }];
 }
 
+/**
+ * The settings in the OS's own option names (docs/os-profiles.md): macOS calls the idle time
+ * TCP_KEEPALIVE; the bound on retransmission is TCP_USER_TIMEOUT (ms) on Linux. The BSDs need
+ * none: they keep probing while retransmitting, so their time-anchored keepalive death covers
+ * data in flight too (os-profiles.md §1.5, §2.5). Windows gives up after 5 retransmissions
+ * (TcpMaxDataRetransmissions, §3.6: ≈ 19 s at a low RTT); TCP_MAXRT is not set, because it is
+ * checked only when a retransmission timer fires: with 57 s the simulator saw death at 63 s.
+ */
+export function osSocketOptions(os: string, set: Settings): Record<string, number | boolean> {
+  const common = { SO_KEEPALIVE: true, TCP_KEEPINTVL: set.intvl, TCP_KEEPCNT: set.cnt };
+  const ut = set.userTimeoutMs;
+  switch (os) {
+    case 'macos':
+      return { ...common, TCP_KEEPALIVE: set.idle };
+    case 'freebsd':
+      return { ...common, TCP_KEEPIDLE: set.idle };
+    case 'windows':
+      return { ...common, TCP_KEEPIDLE: set.idle };
+    default:
+      return { ...common, TCP_KEEPIDLE: set.idle, ...(ut > 0 ? { TCP_USER_TIMEOUT: ut } : {}) };
+  }
+}
+
 function baseScenario(set: Settings, s: Situation, until: number): ScenarioInput {
-  const ka = { SO_KEEPALIVE: true, TCP_KEEPIDLE: set.idle, TCP_KEEPINTVL: set.intvl, TCP_KEEPCNT: set.cnt, ...(set.userTimeoutMs > 0 ? { TCP_USER_TIMEOUT: set.userTimeoutMs } : {}) };
-  const on = (side: 'client' | 'server'): typeof ka | Record<string, never> => (set.side === side || set.side === 'both' ? ka : {});
+  const ka = osSocketOptions(s.os, set);
+  const on = (side: 'client' | 'server'): typeof ka => (set.side === side || set.side === 'both' ? ka : {});
+  const host = (side: 'client' | 'server') => ({ os: s.os as 'linux', ...(s.os === 'linux' ? { hz: s.hz } : {}), socket: on(side) });
   return {
     name: 'advisor',
     until,
-    hosts: {
-      client: { os: s.os as 'linux', hz: s.hz, socket: on('client') },
-      server: { os: s.os as 'linux', hz: s.hz, socket: on('server') },
-    },
+    hosts: { client: host('client'), server: host('server') },
     path: { latency: s.latency, loss: s.loss, middleboxes: natBox(s) },
     apps: [
       { host: 'server', steps: [{ call: 'listen', port: PORT }, { call: 'accept' }, { call: 'recv' }] },
