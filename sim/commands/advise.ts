@@ -80,7 +80,7 @@ export function formatAdvice(a: Advice): string[] {
   const i = a.input;
   const out: string[] = [];
   const nat = i.proxy ? `${i.proxy} proxy` : a.natIdle === null ? 'no NAT' : `NAT ${i.natProfile ?? 'on the path'} (idle timeout ${a.natIdle} s)`;
-  out.push(`Constraints: ${nat}; notice a dead peer within ${i.detectWithin} s; ${r3(i.loss * 100)} % loss each way; RTT ${r3(i.rtt * 1000)} ms; ${i.oses.map((x) => (x === 'linux' ? `linux HZ ${i.hz}` : x)).join(', ')}; keepalive on: ${i.side}; ≤ ${i.falseAlarmBudget} false alarms per connection-year.`);
+  out.push(`Constraints: ${nat}; notice a dead peer within ${i.detectWithin} s; ${r3(i.loss * 100)} % loss each way; RTT ${r3(i.rtt * 1000)} ms; ${(i.oses ?? ['linux']).map((x) => (x === 'linux' ? `linux HZ ${i.hz}` : x)).join(', ')}; keepalive on: ${i.side}; ≤ ${i.falseAlarmBudget} false alarms per connection-year.`);
   out.push('');
   const rec = a.recommendation;
   if (!rec || !a.evidence || !a.snippets) {

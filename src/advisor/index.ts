@@ -35,8 +35,8 @@ export interface AdviceInput {
   loss: number;
   /** round-trip time, seconds */
   rtt: number;
-  /** the OSes the settings must work on (all ends run the same OS in each simulated run) */
-  oses: AdvisorOs[];
+  /** the OSes the settings must work on (all ends run the same OS in each simulated run); default linux */
+  oses?: AdvisorOs[];
   hz: number;
   side: Side;
   /** accepted false alarms per connection-year */
@@ -87,7 +87,7 @@ const fmt = (s: number): string => `${Math.round(s * 1000) / 1000} s`;
 
 function checksOf(ev: Evidence, input: AdviceInput, natIdle: number, withData: boolean, os?: AdvisorOs): Check[] {
   const cs = checksOn(ev, input, natIdle, withData);
-  return os && input.oses.length > 1 ? cs.map((c) => ({ ...c, what: `${os}: ${c.what}` })) : cs;
+  return os && (input.oses?.length ?? 1) > 1 ? cs.map((c) => ({ ...c, what: `${os}: ${c.what}` })) : cs;
 }
 
 function checksOn(ev: Evidence, input: AdviceInput, natIdle: number, withData: boolean): Check[] {
@@ -135,7 +135,7 @@ function heartbeatAdvice(input: AdviceInput, box: Box, idleLimit: number): Advic
 export function advise(input: AdviceInput): Advice {
   if (input.proxy) return adviseThroughProxy(input, input.proxy);
   const natIdle = natIdleOf(input);
-  const oses = input.oses.length ? input.oses : (['linux'] as AdvisorOs[]);
+  const oses: AdvisorOs[] = input.oses?.length ? input.oses : ['linux'];
   const envs: ModelEnv[] = oses.map((os) => ({ os, hz: input.hz, rtt: input.rtt, loss: input.loss }));
   const situation = (os: AdvisorOs): Situation => ({
     latency: input.rtt / 2,
