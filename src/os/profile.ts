@@ -56,6 +56,8 @@ export interface SockOptEffect {
   keepCnt?: number | null;
   /** drop after this long retransmitting, seconds (TCP_RXT_CONNDROPTIME, TCP_MAXUNACKTIME, TCP_MAXRT); null = off */
   rxtDrop?: number | null;
+  /** connect timeout, seconds (XNU TCP_CONNECTIONTIMEOUT, FreeBSD TCP_KEEPINIT); null = the host's keepinit */
+  connectTimeout?: number | null;
   rearm?: 'from-now';
 }
 
@@ -135,6 +137,12 @@ export interface OsProfile {
   readonly sockopts?: Readonly<Partial<Record<OsSockOptName, SockOptSpec | { unsupported: Errno; instead: string }>>>;
   /** RTO death by count over a backoff table; absent = Linux's time-based tcp_retries2 model */
   readonly rto?: RtoPolicy;
+  /**
+   * BSD connect timeout (keepinit, µs): the KEEP timer runs in SYN_SENT and its firing drops
+   * the connection with ETIMEDOUT (os-profiles.md §1.2 step 1, §2.2 step 2); absent on Linux
+   * and Windows, where SYN retransmissions are counted.
+   */
+  readonly connectTimeoutUs?: number;
   /** the OS's error name for an errno the endpoint raised (Windows: WSA names) */
   errnoName?(e: Errno): Errno;
   /** the OS's number for an errno (SO_ERROR); absent = Linux numbers */

@@ -89,6 +89,8 @@ export class Conn {
   timeWaitTimer: Handle | null = null;
   finWait2Timer: Handle | null = null;
   synAckRetries = 0;
+  /** generation of the BSD connect timeout (keepinit): a re-armed timeout makes older firings stale */
+  connectTimer: number | null = null;
   /** woken whenever readability, writability or the state may have changed */
   private waiters: (() => void)[] = [];
   /** set on passive children until accept() takes them */

@@ -15,6 +15,8 @@ export interface SockOpts {
   synCnt?: number;
   /** BSD/Windows: drop after this many seconds of retransmission (TCP_RXT_CONNDROPTIME, TCP_MAXUNACKTIME, TCP_MAXRT) */
   rxtDrop?: number;
+  /** BSD: connect timeout in seconds (TCP_CONNECTIONTIMEOUT, TCP_KEEPINIT) */
+  connectTimeout?: number;
   /** values of OS-specific options as set, for getsockopt */
   osOpts?: Record<string, number>;
 }

@@ -8,9 +8,10 @@
 import type { SockOptEffect } from '../os/profile.ts';
 import type { Conn } from './conn.ts';
 import { enableKeepalive } from './keepalive/bind.ts';
+import { armConnectTimeout } from './rtx.ts';
 import type { SockOpts } from './options.ts';
 
-function set(o: SockOpts, k: 'keepIdle' | 'keepIntvl' | 'keepCnt' | 'rxtDrop', v: number | null | undefined): boolean {
+function set(o: SockOpts, k: 'keepIdle' | 'keepIntvl' | 'keepCnt' | 'rxtDrop' | 'connectTimeout', v: number | null | undefined): boolean {
   if (v === undefined) return false;
   if (v === null) delete o[k];
   else o[k] = v;
@@ -32,6 +33,8 @@ export function applySockoptEffect(o: SockOpts, c: Conn | null, e: SockOptEffect
   set(o, 'keepIntvl', e.keepIntvl);
   set(o, 'keepCnt', e.keepCnt);
   set(o, 'rxtDrop', e.rxtDrop);
+  // XNU re-arms t_keepinit on a socket in SYN_SENT/SYN_RECEIVED (os-profiles.md §1.1)
+  if (set(o, 'connectTimeout', e.connectTimeout) && live && c.state === 'SYN_SENT') armConnectTimeout(c);
   if (!idle || !live) return;
   if (e.rearm === 'from-now') {
     // XNU: only once ESTABLISHED; FreeBSD: LISTEN < state ≤ CLOSING (the timer is armed from ESTABLISHED here)

@@ -238,6 +238,28 @@ function synAckTimer(c: Conn): void {
 /** Arm the SYN (or SYN-ACK) timer with the initial RTO (tcp_connect, inet_csk_reqsk_queue_hash_add). */
 export function armSynTimer(c: Conn): void {
   c.rto = c.stack.tb.usecs(c.stack.profile.tcp.rtoInitUs);
-  if (c.state === 'SYN_SENT') c.retransStamp = c.sim.now; // tcp_connect sets retrans_stamp
+  if (c.state === 'SYN_SENT') {
+    c.retransStamp = c.sim.now; // tcp_connect sets retrans_stamp
+    armConnectTimeout(c);
+  }
   arm(c, 'rto', c.rto);
+}
+
+/**
+ * BSD connect timeout: in SYN_SENT the KEEP timer holds keepinit (per socket:
+ * TCP_CONNECTIONTIMEOUT / TCP_KEEPINIT) and its firing drops the connection — ETIMEDOUT, no RST
+ * since no SYN was received (XNU tcp_timers TCPT_KEEP step 1 `dropit`, FreeBSD tcp_timer_keep;
+ * os-profiles.md §1.2, §2.2). Setting the option in SYN_SENT re-arms it from now. No-op on
+ * profiles without one (Linux, Windows count SYN retransmissions).
+ */
+export function armConnectTimeout(c: Conn): void {
+  const base = c.stack.profile.connectTimeoutUs;
+  if (base === undefined) return;
+  const us = c.opts.connectTimeout !== undefined ? c.opts.connectTimeout * 1e6 : base;
+  const token = (c.connectTimer = (c.connectTimer ?? 0) + 1);
+  c.sim.after(us, () => {
+    if (c.connectTimer !== token || c.done || c.state !== 'SYN_SENT') return;
+    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'syn', detail: 'connect timeout (keepinit)' });
+    tcpDone(c, 'ETIMEDOUT', 'connection timeout (keepinit)');
+  });
 }

@@ -20,7 +20,7 @@ export const freebsdModule: OsModule = {
     'net.inet.tcp.keepidle': { unit: 'ms', min: 1, max: INT_MAX, default: 7_200_000, doc: 'idle before the first probe (< 1 tick → EINVAL)', source: 'tcp_init TCPTV_KEEP_IDLE, sysctl_msec_to_ticks [V]', linux: 'tcp_keepalive_time (s)' },
     'net.inet.tcp.keepintvl': { unit: 'ms', min: 1, max: INT_MAX, default: 75_000, doc: 'interval between probes', source: 'TCPTV_KEEPINTVL [V]', linux: 'tcp_keepalive_intvl (s)' },
     'net.inet.tcp.keepcnt': { unit: 'count', min: 0, max: INT_MAX, default: 8, doc: 'probes before death', source: 'TCPTV_KEEPCNT, SYSCTL_INT [V]', linux: 'tcp_keepalive_probes' },
-    'net.inet.tcp.keepinit': { unit: 'ms', min: 1, max: INT_MAX, default: 75_000, doc: 'connect timeout (not modelled: SYN death follows the RTO table)', source: 'TCPTV_KEEP_INIT [V]' },
+    'net.inet.tcp.keepinit': { unit: 'ms', min: 1, max: INT_MAX, default: 75_000, doc: 'connect timeout: the keepalive callout in SYN_SENT drops the connection (ETIMEDOUT)', source: 'TCPTV_KEEP_INIT, tcp_timer_keep step 2 [V]' },
     'net.inet.tcp.always_keepalive': { unit: '0/1', min: 0, max: 1, default: 1, doc: 'probe every connection, SO_KEEPALIVE or not (FreeBSD default: on)', source: 'tcp_timer.c VNET_DEFINE(int, tcp_always_keepalive) = 1 [V]' },
     'net.inet.tcp.retries': { unit: 'count', min: 1, max: 12, default: 12, doc: 'retransmissions before the RTO drop', source: 'tcp_timer.c (outside 1..12 → EINVAL) [V]', linux: 'tcp_retries2' },
     'net.inet.tcp.maxunacktime': { unit: 'ms', min: 0, max: INT_MAX, default: 0, doc: 'drop when data stays unacknowledged this long (0 = off)', source: '§2.1 [V]' },
@@ -41,10 +41,13 @@ export const freebsdModule: OsModule = {
       tcp_keepalive_intvl: k['net.inet.tcp.keepintvl']! / 1000,
       tcp_keepalive_probes: k['net.inet.tcp.keepcnt']!,
       tcp_retries2: k['net.inet.tcp.retries']!,
-      tcp_syn_retries: 6, // [I] keepinit 75 s ends the connect after ≈6 SYN retransmissions
+      // SYNs back off by tcp_syn_backoff {1,1,1,1,1,2,4,8,16,32,64,64,64} × 1 s (tcp_timer.c) —
+      // Linux's linear timeouts 4 then doubling — for at most TCP_MAXRXTSHIFT 12 retransmissions
+      // (8 + 4); keepinit (75 s) usually ends the connect first: SYNs at 0,1,2,3,4,5,7,11,19,35,67.
+      tcp_syn_retries: 8,
       tcp_synack_retries: 6,
       tcp_fin_timeout: 60, // [I] tcp_finwait2_timeout 60 s
-      tcp_syn_linear_timeouts: 0,
+      tcp_syn_linear_timeouts: 4,
     };
     const hz = Number(p['hz']);
     const div = Number(p['calloutSlackDivisor']);
@@ -53,6 +56,7 @@ export const freebsdModule: OsModule = {
     const profile: OsProfile = {
       name: 'freebsd',
       defaults: sysctl,
+      connectTimeoutUs: k['net.inet.tcp.keepinit']! * 1000,
       checkSockopt: () => null,
       sockoptRange: () => 'see the FreeBSD options',
       keepalive: {
@@ -76,7 +80,7 @@ export const freebsdModule: OsModule = {
         // u_int seconds, ui > UINT_MAX / hz → EINVAL; TCP_KEEPIDLE re-arms TT_KEEP from now (§2.1)
         TCP_KEEPIDLE: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput (lineage) [V]', (v) => ({ keepIdle: orInherit(v), rearm: 'from-now' })),
         TCP_KEEPINTVL: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput [V]', (v) => ({ keepIntvl: orInherit(v) })),
-        TCP_KEEPINIT: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput [V]; not modelled beyond storing it', () => ({})),
+        TCP_KEEPINIT: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput [V] (0 = the sysctl)', (v) => ({ connectTimeout: v === 0 ? null : v })),
         TCP_KEEPCNT: intOpt(0, UINT_MAX, 'count (u_int, not validated), 0 = use the sysctl', 'tcp_default_ctloutput [V]', (v) => ({ keepCnt: orInherit(v) })),
         TCP_MAXUNACKTIME: intOpt(0, Math.floor(UINT_MAX / hz), 'seconds, 0 = off', 'tcp(4), FreeBSD 14+ [S]', (v) => ({ rxtDrop: orInherit(v) })),
         TCP_USER_TIMEOUT: { unsupported: 'ENOPROTOOPT', instead: 'TCP_MAXUNACKTIME (seconds, FreeBSD 14+)' },

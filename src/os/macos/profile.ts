@@ -19,7 +19,7 @@ export const macosModule: OsModule = {
     'net.inet.tcp.keepidle': { unit: 'ms', min: 1, max: INT_MAX, default: 7_200_000, doc: 'idle before the first probe', source: 'tcp_timer.c L160, sysctl_msec_to_ticks L125 [V]', linux: 'tcp_keepalive_time (s)' },
     'net.inet.tcp.keepintvl': { unit: 'ms', min: 1, max: INT_MAX, default: 75_000, doc: 'interval between probes', source: 'tcp_timer.c L166 [V]', linux: 'tcp_keepalive_intvl (s)' },
     'net.inet.tcp.keepcnt': { unit: 'count', min: 0, max: INT_MAX, default: 8, doc: 'probes before death (0: die at the first firing, no probe)', source: 'tcp_timer.c L174 (no validation) [V]', linux: 'tcp_keepalive_probes' },
-    'net.inet.tcp.keepinit': { unit: 'ms', min: 1, max: INT_MAX, default: 75_000, doc: 'connect timeout (not modelled: SYN death follows the RTO table)', source: 'tcp_timer.c L154 [V]' },
+    'net.inet.tcp.keepinit': { unit: 'ms', min: 1, max: INT_MAX, default: 75_000, doc: 'connect timeout: the KEEP timer in SYN_SENT drops the connection (ETIMEDOUT)', source: 'tcp_timer.c L154, TCPT_KEEP step 1 [V]' },
     'net.inet.tcp.always_keepalive': { unit: '0/1', min: 0, max: 1, default: 0, doc: 'probe every connection as if SO_KEEPALIVE were set', source: 'tcp_timer.c L278 [V]' },
     'net.inet.tcp.rexmt_slop': { unit: 'ms', min: 0, max: 64_000, default: 200, doc: 'added to every RTO once ESTABLISHED', source: 'TCPTV_REXMTSLOP, §1.7 [V]' },
   },
@@ -36,15 +36,19 @@ export const macosModule: OsModule = {
       tcp_keepalive_intvl: k['net.inet.tcp.keepintvl']! / 1000,
       tcp_keepalive_probes: k['net.inet.tcp.keepcnt']!,
       tcp_retries2: 12, // TCP_MAXRXTSHIFT (read through profile.rto)
-      tcp_syn_retries: 6, // [I] keepinit 75 s ends the connect after ≈6 SYN retransmissions at 1 s doubling
+      // SYNs back off by tcp_syn_backoff {1,1,1,1,1,2,4,8,16,32,64,64,64} × 1 s (tcp_timer.c) —
+      // Linux's linear timeouts 4 then doubling — for at most TCP_MAXRXTSHIFT 12 retransmissions
+      // (8 + 4); keepinit (75 s) usually ends the connect first: SYNs at 0,1,2,3,4,5,7,11,19,35,67.
+      tcp_syn_retries: 8,
       tcp_synack_retries: 6,
       tcp_fin_timeout: 60, // [I] FIN_WAIT_2 of an orphan: tcp_fin_wait_timeout ≈ 60 s
-      tcp_syn_linear_timeouts: 0,
+      tcp_syn_linear_timeouts: 4,
     };
     const lateMaxUs = Number(p['keepTimerLateMs']) * 1000;
     const profile: OsProfile = {
       name: 'macos',
       defaults: sysctl,
+      connectTimeoutUs: k['net.inet.tcp.keepinit']! * 1000,
       checkSockopt: () => null, // the sockopts table below is authoritative
       sockoptRange: () => 'see the macOS options',
       keepalive: {
@@ -70,7 +74,7 @@ export const macosModule: OsModule = {
         TCP_KEEPALIVE: secondsOpt(SEC_MAX, 'tcp_usrreq.c L2442-2560 [V]', (v) => ({ keepIdle: orInherit(v), rearm: 'from-now' })),
         TCP_KEEPINTVL: secondsOpt(SEC_MAX, 'tcp_usrreq.c [V]', (v) => ({ keepIntvl: orInherit(v) })),
         TCP_KEEPCNT: intOpt(0, INT_MAX, 'count, 0 = use the sysctl', 'tcp_usrreq.c [V]', (v) => ({ keepCnt: orInherit(v) })),
-        TCP_CONNECTIONTIMEOUT: secondsOpt(SEC_MAX, 'tcp_usrreq.c (t_keepinit) [V]; not modelled beyond storing it', () => ({})),
+        TCP_CONNECTIONTIMEOUT: secondsOpt(SEC_MAX, 'tcp_usrreq.c (t_keepinit; 0 = the sysctl) [V]', (v) => ({ connectTimeout: v === 0 ? null : v })),
         TCP_RXT_CONNDROPTIME: intOpt(0, INT_MAX, 'seconds, 0 = off', 'tcp_usrreq.c (< 0 → EINVAL) [V]', (v) => ({ rxtDrop: orInherit(v) })),
         TCP_KEEPIDLE: { unsupported: 'ENOPROTOOPT', instead: 'TCP_KEEPALIVE (seconds)' },
         TCP_USER_TIMEOUT: { unsupported: 'ENOPROTOOPT', instead: 'TCP_RXT_CONNDROPTIME (seconds) for retransmission death' },
