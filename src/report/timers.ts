@@ -23,7 +23,9 @@ export interface TimerRow {
 }
 
 function kaArmed(c: Conn): boolean {
-  const v = c.ka ? keepaliveStateName(c.ka.getSnapshot().value) : 'off';
+  // idle vs probing from the kernel's counter, as the machine's `check` state does (PROBE_ANSWERED is trace-only)
+  const m = c.ka ? keepaliveStateName(c.ka.getSnapshot().value) : 'off';
+  const v = m === 'idle' || m === 'probing' ? (c.probesOut > 0 ? 'probing' : 'idle') : m;
   return v === 'idle' || v === 'probing';
 }
 
