@@ -91,3 +91,63 @@ export function pcapRecords(file: Uint8Array): { t: number; bytes: Uint8Array }[
   }
   return out;
 }
+
+/** A sweep as `keepalive-lab sweep SCENARIO --vary … --seeds … --metrics …` takes it (docs/sweeps.md). */
+export interface SweepRequest {
+  scenario: string;
+  /** `path=spec`, one dimension each, as `--vary` (parseVary) */
+  vary: string[];
+  set?: string[];
+  seeds?: number[];
+  metrics?: string[];
+  workers?: number;
+}
+
+/** What `runSweep` returns, minus the files: one flat row per run (run order), the varied paths, the summary table. */
+export interface SweepRows {
+  rows: Record<string, unknown>[];
+  varied: string[];
+  table: string;
+}
+
+// Runs in Node: runSweep's piscina workers load worker.ts through `execArgv: ['--import', tsx]`,
+// which Deno's node:worker_threads refuses ("Initiated Worker with invalid execArgv flags").
+const SWEEP_CHILD = `
+const o = JSON.parse(process.env.KEEPALIVE_LAB_SWEEP);
+const { runSweep } = await import(new URL('sim/sweep/runner.ts', o.root).href);
+const { parseVary } = await import(new URL('src/index.ts', o.root).href);
+const r = await runSweep({ ...o.options, dims: o.vary.map((v) => parseVary(v)) });
+process.stdout.write(JSON.stringify({ rows: r.rows, varied: r.varied, table: r.table }));
+`;
+
+/**
+ * Run a sweep through the sweep runner (`runSweep`, sim/sweep/runner.ts: worker threads,
+ * validation, the same rows as `keepalive-lab sweep`). It runs in a Node child process (the
+ * runner's workers need Node; see SWEEP_CHILD) with `workers` threads (default 2); rows are
+ * in run order whatever the number of workers, so the outputs are deterministic.
+ */
+export async function sweep(o: SweepRequest): Promise<SweepRows> {
+  const root = new URL('../', import.meta.url);
+  const { vary, workers, ...rest } = o;
+  const options = { ...rest, workers: workers ?? 2 };
+  const out = await new Deno.Command('node', {
+    args: ['--import', 'tsx', '--input-type=module', '-e', SWEEP_CHILD],
+    cwd: root.pathname,
+    env: { KEEPALIVE_LAB_SWEEP: JSON.stringify({ root: root.href, vary, options }) },
+    stdout: 'piped',
+    stderr: 'piped',
+  }).output();
+  if (!out.success) throw new Error(`sweep failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as SweepRows;
+}
+
+/** Only the trace lines stamped between `from` and `to` seconds (a `[vantage]` prefix is allowed); other lines are dropped. */
+export function between(text: string, from: number, to = Infinity): string {
+  return text
+    .split('\n')
+    .filter((l) => {
+      const m = /^(?:\[[^\]]*\] )?(\d+\.\d+) /.exec(l);
+      return m !== null && Number(m[1]) >= from && Number(m[1]) <= to;
+    })
+    .join('\n');
+}

@@ -47,6 +47,8 @@ export { planPoints, planRuns, type Point, type PlannedRun } from './sweep/plan.
 export { quantile, wilson, summarizeValues, summarizePoints, type PointSummary, type MetricSummary } from './sweep/stats.ts';
 export { formatSummary, toCsv } from './sweep/table.ts';
 export { sweepFileSchema, type SweepFile } from './sweep/schema.ts';
+// the settings advisor (docs/advisor.md; its CLI text is sim/commands/advise.ts formatAdvice)
+export { advise, natIdleOf, type AdviceInput, type Advice, type Check as AdviceCheck } from './advisor/index.ts';
 // heartbeat programs and compare files (docs/heartbeats.md)
 export { startProgram, programSchemas, type ProgramSpec, type ProgramKind } from './apps/index.ts';
 export { compareSchema, type CompareSpec } from './apps/compare-schema.ts';

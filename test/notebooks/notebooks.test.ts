@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const DIR = join(import.meta.dirname, '..', '..', 'notebooks');
 const NOTEBOOKS = readdirSync(DIR).filter((f) => f.endsWith('.ipynb')).sort();
-const LESSONS = ['01-keepalive-on-the-wire.ipynb', '02-dead-peers-reboots-rst.ipynb', '03-nat-tables-and-cloud-idle-timeouts.ipynb'];
+const LESSONS = ['01-keepalive-on-the-wire.ipynb', '02-dead-peers-reboots-rst.ipynb', '03-nat-tables-and-cloud-idle-timeouts.ipynb', '04-keepalive-vs-heartbeats.ipynb', '05-choosing-parameters.ipynb'];
 
 interface Output { output_type: string; text?: string | string[]; data?: Record<string, unknown>; execution_count?: number | null; ename?: string }
 interface Cell { cell_type: string; source: string | string[]; id?: string; outputs?: Output[]; execution_count?: number | null; metadata: Record<string, unknown> }
@@ -34,7 +34,7 @@ function allowed(spec: string): boolean {
 }
 
 describe('course notebooks', () => {
-  it('the three lessons are there', () => {
+  it('the five lessons are there', () => {
     for (const l of LESSONS) expect(NOTEBOOKS).toContain(l);
   });
 
