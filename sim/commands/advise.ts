@@ -9,6 +9,8 @@ import { NAT_PROFILE_NAMES, type NatProfileName } from '../../src/net/nat/profil
 import { PROXY_PROFILE_NAMES, type ProxyProfileName } from '../../src/net/proxy/profiles.ts';
 import { parseDuration } from '../../src/scenarios/duration.ts';
 import { InputError } from '../load.ts';
+import { round3 } from '../../src/metrics/round.ts';
+import { quantile } from '../../src/sweep/stats.ts';
 
 /** The simulation did not confirm the advice: exit 3, like a calibration mismatch. */
 export class AdviceFailedError extends Error {
@@ -69,7 +71,7 @@ function triple(v: string): Triple & { userTimeoutMs?: number } {
   return { idle: idle as number, intvl: intvl as number, cnt: cnt as number, ...(ut !== undefined ? { userTimeoutMs: ut } : {}) };
 }
 
-const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+const r3 = round3;
 
 function checkLines(checks: Check[]): string[] {
   const w = Math.max(...checks.map((c) => c.what.length));
@@ -129,11 +131,7 @@ function heartbeatLines(a: Advice): string[] {
   ];
 }
 
-function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)] as number;
-}
+const median = (xs: readonly number[]): number => r3(quantile([...xs].sort((a, b) => a - b), 0.5));
 
 export function registerAdvise(program: Command, out: (...s: string[]) => void): void {
   program

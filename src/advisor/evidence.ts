@@ -97,9 +97,9 @@ function baseScenario(set: Settings, s: Situation, until: number): ScenarioInput
   };
 }
 
-function run(input: ScenarioInput, seed: number) {
-  const sc = scenarioSchema.parse({ ...input, seed });
-  return computeMetrics(runScenario(sc, { seed }).json);
+/** Run a scenario built by the advisor with this seed and measure it (docs/metrics.md). */
+export function simulate(input: ScenarioInput, seed: number) {
+  return computeMetrics(runScenario(scenarioSchema.parse({ ...input, seed }), { seed }).json);
 }
 
 export interface EvidenceOptions {
@@ -120,7 +120,7 @@ export function gather(set: Settings, s: Situation, o: EvidenceOptions): Evidenc
     const fail = Math.round((2 + cycle + rng.next() * cycle) * 1e3) / 1e3;
     const until = fail + o.detectHorizon;
     const idleRun = { ...baseScenario(set, s, until), faults: [{ at: fail, type: 'cut' as const }] };
-    const m = run(idleRun, k + 1);
+    const m = simulate(idleRun, k + 1);
     detect.client.push(m.detect.byHost['client'] ?? null);
     detect.server.push(m.detect.byHost['server'] ?? null);
     if (set.userTimeoutMs > 0) {
@@ -130,7 +130,7 @@ export function gather(set: Settings, s: Situation, o: EvidenceOptions): Evidenc
         apps: [base.apps?.[0] as never, { host: 'client', steps: [{ at: 1, call: 'connect', to: 'server', port: PORT }, { at: fail, call: 'send', bytes: 100 }, { call: 'recv' }] }],
         faults: [{ at: fail, type: 'cut' }],
       };
-      withData.push(run(dataRun, k + 1).detect.byHost['client'] ?? null);
+      withData.push(simulate(dataRun, k + 1).detect.byHost['client'] ?? null);
     }
   }
   let falseAlarms = 0;
@@ -138,7 +138,7 @@ export function gather(set: Settings, s: Situation, o: EvidenceOptions): Evidenc
   const pph: number[] = [];
   const bph: number[] = [];
   for (let k = 0; k < o.seeds; k++) {
-    const m = run(baseScenario(set, s, o.liveHours * 3600), 1000 + k);
+    const m = simulate(baseScenario(set, s, o.liveHours * 3600), 1000 + k);
     if (m.falseAlarm) falseAlarms++;
     if (m.nat.survived) survived++;
     if (m.overhead.packetsPerHour !== null) pph.push(m.overhead.packetsPerHour);

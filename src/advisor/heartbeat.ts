@@ -7,10 +7,9 @@
  * the peer dead, so a peer that dies at d is declared dead by d + misses·interval + timeout.
  */
 import { Rng } from '../engine/rng.ts';
-import { computeMetrics } from '../metrics/index.ts';
 import { proxyConfig, type ProxyProfileName } from '../net/proxy/profiles.ts';
-import { runScenario } from '../scenarios/run.ts';
-import { scenarioSchema, type ScenarioInput } from '../scenarios/schema.ts';
+import type { ScenarioInput } from '../scenarios/schema.ts';
+import { simulate } from './evidence.ts';
 import type { Triple } from './model.ts';
 
 export interface HeartbeatPlan {
@@ -89,10 +88,6 @@ function scenario(h: HeartbeatPlan | null, ka: Triple | null, box: Box, rtt: num
   };
 }
 
-function metrics(input: ScenarioInput, seed: number) {
-  return computeMetrics(runScenario(scenarioSchema.parse({ ...input, seed }), { seed }).json);
-}
-
 /**
  * Simulate a heartbeat (or, with `h` null, client-side TCP keepalive `ka`) through the box:
  * the server crashes at a random phase; then live runs on the lossy path.
@@ -104,13 +99,13 @@ export function gatherHeartbeat(h: HeartbeatPlan | null, ka: Triple | null, box:
   for (let k = 0; k < o.seeds; k++) {
     const fail = Math.round((2 + period + rng.next() * period) * 1e3) / 1e3;
     const sc = { ...scenario(h, ka, box, o.rtt, 0, fail + o.horizon), faults: [{ at: fail, type: 'crash' as const, host: 'server' }] };
-    detect.push(metrics(sc, k + 1).detect.byHost['client'] ?? null);
+    detect.push(simulate(sc, k + 1).detect.byHost['client'] ?? null);
   }
   let falseAlarms = 0;
   let survived = 0;
   const pph: number[] = [];
   for (let k = 0; k < o.seeds; k++) {
-    const m = metrics(scenario(h, ka, box, o.rtt, o.loss, o.liveHours * 3600), 1000 + k);
+    const m = simulate(scenario(h, ka, box, o.rtt, o.loss, o.liveHours * 3600), 1000 + k);
     if (m.falseAlarm) falseAlarms++;
     if (m.nat.survived !== false) survived++;
     if (m.overhead.packetsPerHour !== null) pph.push(m.overhead.packetsPerHour);

@@ -85,6 +85,13 @@ export function natIdleOf(input: Pick<AdviceInput, 'natProfile' | 'natIdle'>): n
 
 const fmt = (s: number): string => `${Math.round(s * 1000) / 1000} s`;
 
+/** Every run must notice, and the slowest within the target. */
+function detectCheck(what: string, xs: readonly (number | null)[], target: number): Check {
+  const missed = xs.filter((x) => x === null).length;
+  const worst = Math.max(...xs.map((x) => x ?? Infinity));
+  return { what, target: `≤ ${fmt(target)}`, measured: missed ? `${missed}/${xs.length} runs never noticed` : `worst ${fmt(worst)} over ${xs.length} runs`, ok: missed === 0 && worst <= target };
+}
+
 function checksOf(ev: Evidence, input: AdviceInput, natIdle: number, withData: boolean, os?: AdvisorOs): Check[] {
   const cs = checksOn(ev, input, natIdle, withData);
   return os && (input.oses?.length ?? 1) > 1 ? cs.map((c) => ({ ...c, what: `${os}: ${c.what}` })) : cs;
@@ -95,15 +102,11 @@ function checksOn(ev: Evidence, input: AdviceInput, natIdle: number, withData: b
   const checks: Check[] = [];
   for (const side of sides) {
     const xs = ev.detect[side];
-    const missed = xs.filter((x) => x === null).length;
-    const worst = Math.max(...xs.map((x) => x ?? Infinity));
-    checks.push({ what: `dead peer noticed by the ${side} (idle connection)`, target: `≤ ${fmt(input.detectWithin)}`, measured: missed ? `${missed}/${xs.length} runs never noticed` : `worst ${fmt(worst)} over ${xs.length} runs`, ok: missed === 0 && worst <= input.detectWithin });
+    checks.push(detectCheck(`dead peer noticed by the ${side} (idle connection)`, xs, input.detectWithin));
   }
   if (withData && ev.detectWithData) {
     const xs = ev.detectWithData;
-    const missed = xs.filter((x) => x === null).length;
-    const worst = Math.max(...xs.map((x) => x ?? Infinity));
-    checks.push({ what: 'dead peer noticed by a client writing into it', target: `≤ ${fmt(input.detectWithin)}`, measured: missed ? `${missed}/${xs.length} runs never noticed` : `worst ${fmt(worst)} over ${xs.length} runs`, ok: missed === 0 && worst <= input.detectWithin });
+    checks.push(detectCheck('dead peer noticed by a client writing into it', xs, input.detectWithin));
   }
   checks.push({ what: `false alarms at ${input.loss * 100} % loss`, target: `≤ ${input.falseAlarmBudget} per connection-year`, measured: `${ev.falseAlarms} in ${ev.liveConnectionHours} connection-hours`, ok: ev.falseAlarms === 0 });
   if (Number.isFinite(natIdle) && ev.natSurvived !== null) {
@@ -113,11 +116,9 @@ function checksOn(ev: Evidence, input: AdviceInput, natIdle: number, withData: b
 }
 
 function heartbeatChecks(ev: HeartbeatEvidence, input: AdviceInput, box: Box): Check[] {
-  const missed = ev.detect.filter((x) => x === null).length;
-  const worst = Math.max(...ev.detect.map((x) => x ?? Infinity));
   const where = box && 'proxy' in box ? ` behind the ${box.proxy} proxy` : '';
   const checks: Check[] = [
-    { what: `server crash${where} noticed by the client`, target: `≤ ${fmt(input.detectWithin)}`, measured: missed ? `${missed}/${ev.detect.length} runs never noticed` : `worst ${fmt(worst)} over ${ev.detect.length} runs`, ok: missed === 0 && worst <= input.detectWithin },
+    detectCheck(`server crash${where} noticed by the client`, ev.detect, input.detectWithin),
     { what: `false alarms at ${input.loss * 100} % loss`, target: `≤ ${input.falseAlarmBudget} per connection-year`, measured: `${ev.falseAlarms} in ${ev.liveConnectionHours} connection-hours`, ok: ev.falseAlarms === 0 },
   ];
   if (box) checks.push({ what: `idle connection survives the ${'proxy' in box ? `${box.proxy} proxy` : 'NAT'}`, target: 'every run', measured: `${ev.survived}/${ev.detect.length} runs`, ok: ev.survived === ev.detect.length });

@@ -80,7 +80,7 @@ export const freebsdModule: OsModule = {
         // u_int seconds, ui > UINT_MAX / hz → EINVAL; TCP_KEEPIDLE re-arms TT_KEEP from now (§2.1)
         TCP_KEEPIDLE: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput (lineage) [V]', (v) => ({ keepIdle: orInherit(v), rearm: 'from-now' })),
         TCP_KEEPINTVL: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput [V]', (v) => ({ keepIntvl: orInherit(v) })),
-        TCP_KEEPINIT: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput [V] (0 = the sysctl)', (v) => ({ connectTimeout: v === 0 ? null : v })),
+        TCP_KEEPINIT: secondsOpt(Math.floor(UINT_MAX / hz), 'tcp_default_ctloutput [V] (0 = the sysctl)', (v) => ({ connectTimeout: orInherit(v) })),
         TCP_KEEPCNT: intOpt(0, UINT_MAX, 'count (u_int, not validated), 0 = use the sysctl', 'tcp_default_ctloutput [V]', (v) => ({ keepCnt: orInherit(v) })),
         TCP_MAXUNACKTIME: intOpt(0, Math.floor(UINT_MAX / hz), 'seconds, 0 = off', 'tcp(4), FreeBSD 14+ [S]', (v) => ({ rxtDrop: orInherit(v) })),
         TCP_USER_TIMEOUT: { unsupported: 'ENOPROTOOPT', instead: 'TCP_MAXUNACKTIME (seconds, FreeBSD 14+)' },

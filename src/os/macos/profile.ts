@@ -74,7 +74,7 @@ export const macosModule: OsModule = {
         TCP_KEEPALIVE: secondsOpt(SEC_MAX, 'tcp_usrreq.c L2442-2560 [V]', (v) => ({ keepIdle: orInherit(v), rearm: 'from-now' })),
         TCP_KEEPINTVL: secondsOpt(SEC_MAX, 'tcp_usrreq.c [V]', (v) => ({ keepIntvl: orInherit(v) })),
         TCP_KEEPCNT: intOpt(0, INT_MAX, 'count, 0 = use the sysctl', 'tcp_usrreq.c [V]', (v) => ({ keepCnt: orInherit(v) })),
-        TCP_CONNECTIONTIMEOUT: secondsOpt(SEC_MAX, 'tcp_usrreq.c (t_keepinit; 0 = the sysctl) [V]', (v) => ({ connectTimeout: v === 0 ? null : v })),
+        TCP_CONNECTIONTIMEOUT: secondsOpt(SEC_MAX, 'tcp_usrreq.c (t_keepinit; 0 = the sysctl) [V]', (v) => ({ connectTimeout: orInherit(v) })),
         TCP_RXT_CONNDROPTIME: intOpt(0, INT_MAX, 'seconds, 0 = off', 'tcp_usrreq.c (< 0 → EINVAL) [V]', (v) => ({ rxtDrop: orInherit(v) })),
         TCP_KEEPIDLE: { unsupported: 'ENOPROTOOPT', instead: 'TCP_KEEPALIVE (seconds)' },
         TCP_USER_TIMEOUT: { unsupported: 'ENOPROTOOPT', instead: 'TCP_RXT_CONNDROPTIME (seconds) for retransmission death' },
