@@ -7,7 +7,7 @@ import globals from 'globals';
 const ambient = 'The simulator takes time from its own clock and randomness from seeded streams (src/engine).';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'notebooks/**', 'out/**', 'scratch/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'notebooks/**', 'out/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

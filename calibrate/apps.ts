@@ -7,11 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../sim/paths.ts';
 import type { AppSpec, SocketOptionsSpec } from '../src/scenarios/schema.ts';
 import { inNs } from './sh.ts';
 
-const APP_PY = fileURLToPath(new URL('./app.py', import.meta.url));
+const APP_PY = packagePath('calibrate', 'app.py');
 const READY_TIMEOUT_MS = 10_000;
 
 /** One line of an app's log (see app.py's docstring). Times are epoch seconds. */

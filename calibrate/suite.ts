@@ -4,13 +4,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../sim/paths.ts';
 import YAML from 'yaml';
 import { scenarioSchema, type Scenario } from '../src/scenarios/schema.ts';
 import type { KernelRunJson } from './convert.ts';
 
-export const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
-export const FIXTURE_DIR = fileURLToPath(new URL('../test/fixtures/calibration/', import.meta.url));
+export const SCENARIO_DIR = packagePath('calibrate', 'scenarios') + '/';
+export const FIXTURE_DIR = packagePath('test', 'fixtures', 'calibration') + '/';
 
 /** Names of every calibration scenario, sorted. */
 export function suiteNames(): string[] {

@@ -32,7 +32,7 @@ export const s = (seconds: number): number => Math.round(seconds * 1e6);
  */
 export async function mermaid(text: string, o: { ascii?: boolean } = {}): Promise<void> {
   const plain = o.ascii === false ? text : renderMermaidASCII(text);
-  await Deno.jupyter.display({ 'image/svg+xml': ladderSvg(text), 'text/plain': plain }, { raw: true });
+  await Deno.jupyter.display({ 'image/svg+xml': await ladderSvg(text), 'text/plain': plain }, { raw: true });
 }
 
 /** Show a Vega-Lite spec (e.g. `timelineSpec(...)`) as SVG, with `text` as the plain-text fallback. */

@@ -1,67 +1,50 @@
 /**
- * keepalive-lab command line: list, run, calibrate, schema. Exit codes: 0 ok, 2 bad input
- * (or calibration impossible here, e.g. not root), 3 calibration mismatch, 1 internal error. User mistakes print one line per problem, never a stack trace.
+ * keepalive-lab command line: the program definition (commands, flags, help) and the
+ * process-level contract. Exit codes: 0 ok, 2 bad input (or calibration impossible here,
+ * e.g. not root), 3 calibration mismatch or advice not confirmed, 1 internal error. User
+ * mistakes print one line per problem, never a stack trace.
+ *
+ * Start-up cost is part of the interface (docs: every command in well under a second):
+ * this module loads only commander and the flag parsers; each command's implementation is
+ * imported when that command runs, and drawing libraries only when something is drawn.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { z } from 'zod';
-import { parseDuration } from '../src/scenarios/duration.ts';
-import { scenarioSchema } from '../src/scenarios/schema.ts';
-import { runScenario } from '../src/scenarios/run.ts';
-import { humanTrace } from '../src/report/human.ts';
-import { formatNetstat } from '../src/report/timers.ts';
-import { formatConntrack } from '../src/report/conntrack.ts';
-import { toPcap } from '../src/report/pcap.ts';
-import { stateDiagram } from '../src/report/diagram.ts';
-import { ladderMaxArg, writeRunFigures } from './plot/run-figures.ts';
-import { registerPlot } from './commands/plot.ts';
-import { registerSweep } from './commands/sweep.ts';
-import { AdviceFailedError, registerAdvise } from './commands/advise.ts';
-import { registerCompare } from './commands/compare.ts';
-import { keepaliveMachine } from '../src/tcp/keepalive/machine.ts';
-import { writeFileSync } from 'node:fs';
-import { formatSeconds } from '../src/scenarios/duration.ts';
-import { InputError, PENDING, builtinNames, loadScenario, readRaw } from './load.ts';
+import { collect, durationArg, seedArg, ladderMaxArg, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { AdviceFailedError, InputError, MismatchError } from './errors.ts';
+import { NAT_PROFILE_NAMES } from '../src/net/nat/profiles.ts';
+import { PROXY_PROFILE_NAMES } from '../src/net/proxy/profiles.ts';
+import type { AdvisorOs } from '../src/advisor/model.ts';
+import type { RunFlags } from './commands/run.ts';
+import type { SweepFlags } from './commands/sweep.ts';
+import type { PlotOpts } from './commands/plot.ts';
+import type { AdviseFlags } from './commands/advise.ts';
 
-function durationArg(flag: string) {
-  return (v: string): number => {
-    const us = parseDuration(v);
-    if (us === null) throw new InputError([`${flag}: ${JSON.stringify(v)} is not a duration (e.g. 30, "30s", "1.5ms", "2h")`]);
-    return us;
-  };
+export const VERSION = '0.1.0';
+
+/** Where the CLI writes: process streams by default, buffers in tests (test/support/cli.ts). */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** stderr is a terminal: progress bars may be drawn */
+  isTTY?: boolean;
 }
 
-function seedArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InputError([`--seed: ${JSON.stringify(v)} is out of range 0..4294967295`]);
-  return n;
-}
+const processIo: CliIo = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  isTTY: process.stderr.isTTY === true,
+};
 
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
-/** The simulator and the real kernel disagreed: exit 3. */
-class MismatchError extends Error {
-  constructor(readonly count: number) {
-    super(`${count} calibration scenario(s) differ from the real kernel`);
-  }
-}
-
-export function buildProgram(out: (...s: string[]) => void): Command {
+export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo): Command {
   const program = new Command('keepalive-lab')
     .description('Deterministic simulator of TCP keepalive, retransmission timeouts and the failures they detect (Linux-faithful).')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError();
 
   program
     .command('list')
     .description('list the built-in scenarios')
-    .action(() => {
-      for (const name of builtinNames()) {
-        const { raw } = readRaw(name);
-        const d = (raw as { description?: string }).description ?? '';
-        out(`${name.padEnd(28)} ${d}`);
-      }
-      for (const p of PENDING) out(`${p.name.padEnd(28)} (pending: needs ${p.needs})`);
-    });
+    .action(async () => (await import('./commands/run.ts')).listAction(out));
 
   program
     .command('run')
@@ -85,59 +68,7 @@ export function buildProgram(out: (...s: string[]) => void): Command {
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action(async (ref: string, o: { seed?: number; set: string[]; until?: number; json?: boolean; timers: string[]; conntrack: string[]; mermaid?: string; svg?: string; ladderMax?: number; ladderIdle?: number; timeline?: string; pcap?: string; pcapAt?: string; vantage?: string; verbose?: boolean; count?: string; idle?: string; interval?: string }) => {
-      const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
-      const timersAt = o.timers.map((t) => durationArg('--timers')(t));
-      const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
-      const boxes = scenario.path.middleboxes.map((m) => m.name);
-      if (conntrackAt.length && !scenario.path.middleboxes.some((m) => m.type === 'nat')) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
-      const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
-      for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
-      const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
-      if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
-      const figureText = await writeRunFigures(r, scenario, o);
-      if (o.pcap) {
-        const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
-        let bytes: Uint8Array;
-        try {
-          bytes = toPcap(r.world.sim.trace.events, { at, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
-        } catch (e) {
-          if (e instanceof RangeError) throw new InputError([`--pcap-at: ${e.message}`]);
-          throw e;
-        }
-        try {
-          writeFileSync(o.pcap, bytes);
-        } catch (e) {
-          throw new InputError([`--pcap: cannot write ${o.pcap}: ${(e as Error).message}`]);
-        }
-      }
-      if (o.json) {
-        const extra = {
-          ...(timersAt.length ? { timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),
-          ...(conntrackAt.length ? { conntrack: r.conntrackTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),
-        };
-        out(JSON.stringify({ ...r.json, ...extra }, null, 1));
-        return;
-      }
-      out(humanTrace(r.world, scenario, r.json, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }).trimEnd());
-      for (const t of timersAt) {
-        if (!r.timerTables.some((x) => x.t === t)) out('', `== timers at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
-      }
-      for (const t of r.timerTables) {
-        out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
-        const lines = formatNetstat(t.rows);
-        out(...(lines.length ? lines : ['(no connections)']));
-      }
-      for (const t of conntrackAt) {
-        if (!r.conntrackTables.some((x) => x.t === t)) out('', `== conntrack at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
-      }
-      for (const t of r.conntrackTables) {
-        out('', `== conntrack at ${formatSeconds(t.t)} (conntrack -L: nat, proto, seconds left, state, original tuple, reply tuple, flags) ==`);
-        const lines = formatConntrack(t.rows);
-        out(...(lines.length ? lines : ['(no entries)']));
-      }
-      out(...figureText);
-    });
+    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out));
 
   program
     .command('calibrate')
@@ -154,33 +85,102 @@ export function buildProgram(out: (...s: string[]) => void): Command {
   program
     .command('machine')
     .description('print the keepalive state machine as a Mermaid state diagram, generated from its xstate definition')
-    .action(() => out(stateDiagram(keepaliveMachine).trimEnd()));
+    .action(async () => {
+      const [{ stateDiagram }, { keepaliveMachine }] = await Promise.all([import('../src/report/diagram.ts'), import('../src/tcp/keepalive/machine.ts')]);
+      out(stateDiagram(keepaliveMachine).trimEnd());
+    });
 
   program
     .command('schema')
     .description('print the JSON Schema of scenario files (for editors)')
-    .action(() => out(JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }), null, 2)));
+    .action(async () => {
+      const [{ z }, { scenarioSchema }] = await Promise.all([import('zod'), import('../src/scenarios/schema.ts')]);
+      out(JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }), null, 2));
+    });
 
-  registerPlot(program, out);
-  registerSweep(program, out);
-  registerAdvise(program, out);
-  registerCompare(program, out);
+  program
+    .command('plot')
+    .description('plot sweep results (JSON lines or CSV, one row per run) to SVG, PNG or a Vega-Lite spec (docs/plots.md)')
+    .argument('<results>', 'results file: .jsonl or .csv')
+    .addOption(new Option('--kind <kind>', 'heatmap (x × y, colour = agg of --color), cdf (distribution of --x per --group), pareto (--y vs --x, front marked), line (median --y vs --x); omitted: the automatic plots for the varied fields').choices(PLOT_KINDS))
+    .option('--x <field>', 'x field (cdf: the value whose distribution is drawn)')
+    .option('--y <field>', 'y field')
+    .option('--color <field>', 'heatmap: the metric aggregated per cell (booleans give proportions)')
+    .option('--group <field>', 'cdf/line: one curve per value of this field')
+    .option('--label <field>', 'pareto: field(s) naming a setting; runs sharing it are summarised by their median (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .addOption(new Option('--agg <agg>', 'heatmap: cell aggregate').choices(PLOT_AGGS).default('mean'))
+    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`)
+    .addOption(new Option('--format <format>', 'without --kind: format of the automatic plots').choices(['svg', 'png', 'json']).default('svg'))
+    .action(async (file: string, o: PlotOpts) => (await import('./commands/plot.ts')).plotAction(file, o, out));
+
+  program
+    .command('sweep')
+    .description('run a scenario over many parameter values and seeds in parallel; report metrics per run and per point (docs/sweeps.md)')
+    .argument('[scenario]', 'built-in name or scenario file (or give --file)')
+    .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)')
+    .option('--vary <path=spec>', 'a field and its values: lo..hi/step (30s..600s/30s, 0..0.05/0.01) or a,b,c (repeatable)', collect, [])
+    .option('--set <path=value>', 'a fixed override, as for run (repeatable)', collect, [])
+    .option('--seeds <K|a..b|a,b>', 'seeds per point: K means 1..K (default: the scenario seed)')
+    .option('--sample <N>', 'draw N random points from the ranges instead of the full grid')
+    .option('--sample-seed <n>', 'seed of the sampling stream (default 1)')
+    .option('--metrics <names>', 'comma-separated metrics (or prefixes) to keep, docs/metrics.md (default: all)')
+    .option('--until <duration>', 'run every scenario to this virtual time')
+    .option('--workers <N>', 'worker threads (default: available cores)')
+    .option('--out <prefix>', 'write <prefix>.jsonl (journal), <prefix>.csv, <prefix>.summary.txt and plots')
+    .option('--resume', 'continue the sweep journaled at --out: run only the missing runs')
+    .option('--force', 'overwrite an existing --out journal')
+    .option('--no-plots', 'with --out: do not render plots')
+    .action(async (ref: string | undefined, f: SweepFlags) => (await import('./commands/sweep.ts')).sweepAction(ref, f, out, io.isTTY === true));
+
+  program
+    .command('advise')
+    .description('recommend keepalive settings for a NAT / detection target / loss rate, justified by simulation (docs/advisor.md)')
+    .option('--nat <profile>', `NAT or stateful firewall on the path: ${NAT_PROFILE_NAMES.join(', ')}`, natProfile)
+    .option('--nat-idle <duration>', 'its idle timeout (overrides the profile), e.g. 240s', seconds('--nat-idle', 1, 10 * 86_400))
+    .requiredOption('--detect <duration>', 'notice a dead peer within this time, e.g. 30s', seconds('--detect', 1, 86_400))
+    .option('--loss <p>', 'independent packet loss per direction, 0..0.5', number('--loss', 0, 0.5), 0)
+    .option('--proxy <profile>', `an application proxy / load balancer on the path (${PROXY_PROFILE_NAMES.join(', ')}): the advice becomes an application heartbeat`, proxyProfile)
+    .option('--rtt <duration>', 'round-trip time', seconds('--rtt', 0, 10), 0.02)
+    .option('--os <names>', 'OS of both ends, or a comma-separated list the settings must work on: linux, macos, freebsd, windows, or all', osList, ['linux'] as AdvisorOs[])
+    .option('--hz <n>', 'CONFIG_HZ of the Linux hosts: 100, 250, 300 or 1000', number('--hz', 100, 1000, true), 250)
+    .option('--side <side>', 'which end must notice: client, server or both', 'both')
+    .option('--false-alarms <n>', 'accepted false alarms per connection-year', number('--false-alarms', 0, 1000), 0.01)
+    .option('--seeds <n>', 'simulated runs per situation', number('--seeds', 1, 1000, true), 20)
+    .option('--live-hours <n>', 'length of each simulated live run, hours', number('--live-hours', 0.1, 240), 24)
+    .option('--check <idle/intvl/cnt[/ut]>', 'evaluate these settings instead of searching: TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT in s, optional TCP_USER_TIMEOUT in ms, e.g. 60/10/3', triple)
+    .option('--json', 'print the advice and its evidence as JSON')
+    .action(async (o: AdviseFlags) => (await import('./commands/advise.ts')).adviseAction(o, out));
+
+  program
+    .command('compare')
+    .description('run a base scenario under each strategy × situation of a compare file and print the table (docs/heartbeats.md)')
+    .argument('<file>', 'compare file, or a built-in name (sim/compare/*.yaml, e.g. seed003-strategies)')
+    .option('--json', 'print the cells and their per-run metrics as one JSON document')
+    .action(async (ref: string, o: { json?: boolean }) => (await import('./commands/compare.ts')).compareAction(ref, o, out));
+
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Run the CLI on `argv` (without node and the script name); resolves to the exit code.
+ * Output goes to `io` (the process streams by default), so tests run commands in-process.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const lines: string[] = [];
   const out = (...s: string[]): void => {
     for (const x of s) lines.push(x);
   };
   const flush = (): void => {
-    if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+    if (lines.length) io.stdout(lines.join('\n') + '\n');
     lines.length = 0;
   };
-  const program = buildProgram(out);
+  const program = buildProgram(out, io);
   program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const c of program.commands) c.exitOverride();
+  program.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  for (const c of program.commands) {
+    c.exitOverride();
+    c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     flush();
@@ -188,11 +188,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof MismatchError || e instanceof AdviceFailedError) {
       flush();
-      process.stderr.write(`${e.message}\n`);
+      io.stderr(`${e.message}\n`);
       return 3;
     }
     if (e instanceof InputError) {
-      for (const p of e.problems) process.stderr.write(`error: ${p}\n`);
+      for (const p of e.problems) io.stderr(`error: ${p}\n`);
       return 2;
     }
     if (e instanceof CommanderError) {
@@ -202,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 2;
     }
-    process.stderr.write(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
+    io.stderr(`internal error (please report): ${(e as Error).stack ?? String(e)}\n`);
     return 1;
   }
 }

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const { scenario, r } = run('aws-natgw-default-keepalive');
     const text = ladderDiagram(r.world.sim.trace.events, ladderOptions(r, scenario));
     writeFileSync(DIR + 'ladder-aws-natgw.mmd', text);
-    writeFileSync(DIR + 'ladder-aws-natgw.svg', ladderSvg(text));
+    writeFileSync(DIR + 'ladder-aws-natgw.svg', await ladderSvg(text));
     console.log('docs/figures/ladder-aws-natgw.{mmd,svg}');
   }
 

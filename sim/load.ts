@@ -4,25 +4,22 @@
  * collected as lines for a clean exit 2, never thrown as stack traces.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, basename } from 'node:path';
 import YAML from 'yaml';
+import { packagePath } from './paths.ts';
+import { InputError } from './errors.ts';
 import { validateScenario } from '../src/scenarios/validate.ts';
 import type { Scenario } from '../src/scenarios/schema.ts';
 
-export const BUILTIN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+export const BUILTIN_DIR = packagePath('sim', 'scenarios');
 /** Built-in compare files (`keepalive-lab compare <name>`, docs/heartbeats.md). */
-export const COMPARE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'compare');
+export const COMPARE_DIR = packagePath('sim', 'compare');
 
 /** Seed experiments that need capabilities still to come (their own issues). */
 export const PENDING: { name: string; needs: string }[] = [
 ];
 
-export class InputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-  }
-}
+export { InputError } from './errors.ts';
 
 export function builtinNames(): string[] {
   return readdirSync(BUILTIN_DIR)

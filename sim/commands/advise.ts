@@ -3,73 +3,12 @@
  * the lines to apply them (docs/advisor.md). Exit 0 when every simulated check met its
  * target, 3 when the simulation contradicts the advice (printed anyway), 2 on bad input.
  */
-import type { Command } from 'commander';
 import { advise, type Advice, type AdvisorOs, type Check, type Triple } from '../../src/advisor/index.ts';
-import { NAT_PROFILE_NAMES, type NatProfileName } from '../../src/net/nat/profiles.ts';
-import { PROXY_PROFILE_NAMES, type ProxyProfileName } from '../../src/net/proxy/profiles.ts';
-import { parseDuration } from '../../src/scenarios/duration.ts';
-import { InputError } from '../load.ts';
+import type { NatProfileName } from '../../src/net/nat/profiles.ts';
+import type { ProxyProfileName } from '../../src/net/proxy/profiles.ts';
+import { AdviceFailedError, InputError } from '../errors.ts';
 import { round3 } from '../../src/metrics/round.ts';
 import { quantile } from '../../src/sweep/stats.ts';
-
-/** The simulation did not confirm the advice: exit 3, like a calibration mismatch. */
-export class AdviceFailedError extends Error {
-  constructor(readonly failed: number) {
-    super(`${failed} simulated check(s) missed their target`);
-  }
-}
-
-function seconds(flag: string, lo: number, hi: number) {
-  return (v: string): number => {
-    const us = parseDuration(v);
-    if (us === null) throw new InputError([`${flag}: ${JSON.stringify(v)} is not a duration (e.g. 30, "30s", "20ms", "2h")`]);
-    const s = us / 1e6;
-    if (s < lo || s > hi) throw new InputError([`${flag}: ${v} is out of range ${lo}..${hi} s`]);
-    return s;
-  };
-}
-
-function number(flag: string, lo: number, hi: number, int = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n))) throw new InputError([`${flag}: ${JSON.stringify(v)} is out of range ${lo}..${hi}${int ? ' (an integer)' : ''}`]);
-    return n;
-  };
-}
-
-function proxyProfile(v: string): ProxyProfileName {
-  if (!(PROXY_PROFILE_NAMES as readonly string[]).includes(v)) throw new InputError([`--proxy: ${JSON.stringify(v)} is not a proxy profile (one of: ${PROXY_PROFILE_NAMES.join(', ')})`]);
-  return v as ProxyProfileName;
-}
-
-function natProfile(v: string): NatProfileName {
-  if (!(NAT_PROFILE_NAMES as readonly string[]).includes(v)) throw new InputError([`--nat: ${JSON.stringify(v)} is not a NAT profile (one of: ${NAT_PROFILE_NAMES.join(', ')})`]);
-  return v as NatProfileName;
-}
-
-const OSES: AdvisorOs[] = ['linux', 'macos', 'freebsd', 'windows'];
-
-function osList(v: string): AdvisorOs[] {
-  if (v === 'all') return OSES;
-  const names = v.split(',').map((x) => x.trim());
-  for (const n of names) if (!(OSES as string[]).includes(n)) throw new InputError([`--os: ${JSON.stringify(n)} is not an OS profile (linux, macos, freebsd, windows, or all)`]);
-  return [...new Set(names)] as AdvisorOs[];
-}
-
-/** `60/10/3` or `60/10/3/90000`, range-checked like Linux setsockopt (linux-keepalive.md §2). */
-function triple(v: string): Triple & { userTimeoutMs?: number } {
-  const parts = v.split('/').map(Number);
-  const [idle, intvl, cnt, ut] = parts;
-  const bad = (why: string): never => {
-    throw new InputError([`--check: ${JSON.stringify(v)} ${why}`]);
-  };
-  if (parts.length < 3 || parts.length > 4 || parts.some((x) => !Number.isInteger(x))) bad('is not idle/intvl/cnt[/user_timeout_ms] in whole numbers, e.g. 60/10/3');
-  if ((idle as number) < 1 || (idle as number) > 32_767) bad(`: TCP_KEEPIDLE ${idle} is out of range 1..32767`);
-  if ((intvl as number) < 1 || (intvl as number) > 32_767) bad(`: TCP_KEEPINTVL ${intvl} is out of range 1..32767`);
-  if ((cnt as number) < 1 || (cnt as number) > 127) bad(`: TCP_KEEPCNT ${cnt} is out of range 1..127`);
-  if (ut !== undefined && ut < 0) bad(`: TCP_USER_TIMEOUT ${ut} is out of range 0..`);
-  return { idle: idle as number, intvl: intvl as number, cnt: cnt as number, ...(ut !== undefined ? { userTimeoutMs: ut } : {}) };
-}
 
 const r3 = round3;
 
@@ -133,46 +72,29 @@ function heartbeatLines(a: Advice): string[] {
 
 const median = (xs: readonly number[]): number => r3(quantile([...xs].sort((a, b) => a - b), 0.5));
 
-export function registerAdvise(program: Command, out: (...s: string[]) => void): void {
-  program
-    .command('advise')
-    .description('recommend keepalive settings for a NAT / detection target / loss rate, justified by simulation (docs/advisor.md)')
-    .option('--nat <profile>', `NAT or stateful firewall on the path: ${NAT_PROFILE_NAMES.join(', ')}`, natProfile)
-    .option('--nat-idle <duration>', 'its idle timeout (overrides the profile), e.g. 240s', seconds('--nat-idle', 1, 10 * 86_400))
-    .requiredOption('--detect <duration>', 'notice a dead peer within this time, e.g. 30s', seconds('--detect', 1, 86_400))
-    .option('--loss <p>', 'independent packet loss per direction, 0..0.5', number('--loss', 0, 0.5), 0)
-    .option('--proxy <profile>', `an application proxy / load balancer on the path (${PROXY_PROFILE_NAMES.join(', ')}): the advice becomes an application heartbeat`, proxyProfile)
-    .option('--rtt <duration>', 'round-trip time', seconds('--rtt', 0, 10), 0.02)
-    .option('--os <names>', 'OS of both ends, or a comma-separated list the settings must work on: linux, macos, freebsd, windows, or all', osList, ['linux'] as AdvisorOs[])
-    .option('--hz <n>', 'CONFIG_HZ of the Linux hosts: 100, 250, 300 or 1000', number('--hz', 100, 1000, true), 250)
-    .option('--side <side>', 'which end must notice: client, server or both', 'both')
-    .option('--false-alarms <n>', 'accepted false alarms per connection-year', number('--false-alarms', 0, 1000), 0.01)
-    .option('--seeds <n>', 'simulated runs per situation', number('--seeds', 1, 1000, true), 20)
-    .option('--live-hours <n>', 'length of each simulated live run, hours', number('--live-hours', 0.1, 240), 24)
-    .option('--check <idle/intvl/cnt[/ut]>', 'evaluate these settings instead of searching: TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT in s, optional TCP_USER_TIMEOUT in ms, e.g. 60/10/3', triple)
-    .option('--json', 'print the advice and its evidence as JSON')
-    .action((o: { proxy?: ProxyProfileName; check?: Triple & { userTimeoutMs?: number }; nat?: NatProfileName; natIdle?: number; detect: number; loss: number; rtt: number; os: AdvisorOs[]; hz: number; side: string; falseAlarms: number; seeds: number; liveHours: number; json?: boolean }) => {
-      if (o.proxy && (o.nat || o.natIdle !== undefined)) throw new InputError(['--proxy: a path has one middlebox: give --proxy or --nat/--nat-idle, not both']);
-      if (o.proxy && o.check) throw new InputError(['--check: checks TCP keepalive settings; through a --proxy the advice is a heartbeat']);
-      if (![100, 250, 300, 1000].includes(o.hz)) throw new InputError([`--hz: ${o.hz} is not a CONFIG_HZ value (100, 250, 300 or 1000)`]);
-      if (!['client', 'server', 'both'].includes(o.side)) throw new InputError([`--side: ${JSON.stringify(o.side)} is not one of client, server, both`]);
-      const a = advise({
-        ...(o.nat ? { natProfile: o.nat } : {}),
-        ...(o.natIdle !== undefined ? { natIdle: o.natIdle } : {}),
-        detectWithin: o.detect,
-        loss: o.loss,
-        rtt: o.rtt,
-        oses: o.os,
-        hz: o.hz,
-        side: o.side as 'client' | 'server' | 'both',
-        falseAlarmBudget: o.falseAlarms,
-        seeds: o.seeds,
-        liveHours: o.liveHours,
-        ...(o.check ? { given: o.check } : {}),
-        ...(o.proxy ? { proxy: o.proxy } : {}),
-      });
-      out(...(o.json ? [JSON.stringify(a, null, 1)] : formatAdvice(a)));
-      const failed = a.checks.filter((c) => !c.ok).length;
-      if (failed) throw new AdviceFailedError(failed);
-    });
+export interface AdviseFlags { proxy?: ProxyProfileName; check?: Triple & { userTimeoutMs?: number }; nat?: NatProfileName; natIdle?: number; detect: number; loss: number; rtt: number; os: AdvisorOs[]; hz: number; side: string; falseAlarms: number; seeds: number; liveHours: number; json?: boolean }
+
+export function adviseAction(o: AdviseFlags, out: (...s: string[]) => void): void {
+  if (o.proxy && (o.nat || o.natIdle !== undefined)) throw new InputError(['--proxy: a path has one middlebox: give --proxy or --nat/--nat-idle, not both']);
+  if (o.proxy && o.check) throw new InputError(['--check: checks TCP keepalive settings; through a --proxy the advice is a heartbeat']);
+  if (![100, 250, 300, 1000].includes(o.hz)) throw new InputError([`--hz: ${o.hz} is not a CONFIG_HZ value (100, 250, 300 or 1000)`]);
+  if (!['client', 'server', 'both'].includes(o.side)) throw new InputError([`--side: ${JSON.stringify(o.side)} is not one of client, server, both`]);
+  const a = advise({
+    ...(o.nat ? { natProfile: o.nat } : {}),
+    ...(o.natIdle !== undefined ? { natIdle: o.natIdle } : {}),
+    detectWithin: o.detect,
+    loss: o.loss,
+    rtt: o.rtt,
+    oses: o.os,
+    hz: o.hz,
+    side: o.side as 'client' | 'server' | 'both',
+    falseAlarmBudget: o.falseAlarms,
+    seeds: o.seeds,
+    liveHours: o.liveHours,
+    ...(o.check ? { given: o.check } : {}),
+    ...(o.proxy ? { proxy: o.proxy } : {}),
+  });
+  out(...(o.json ? [JSON.stringify(a, null, 1)] : formatAdvice(a)));
+  const failed = a.checks.filter((c) => !c.ok).length;
+  if (failed) throw new AdviceFailedError(failed);
 }

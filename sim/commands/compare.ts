@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import type { Command } from 'commander';
 import YAML from 'yaml';
 import { compareSchema, type CompareSpec } from '../../src/apps/compare-schema.ts';
 import { computeMetrics, flattenMetrics, type FlatValue } from '../../src/metrics/index.ts';
@@ -153,22 +152,15 @@ export function compareTable(cells: Cell[]): string[] {
   return out;
 }
 
-export function registerCompare(program: Command, out: (...s: string[]) => void): void {
-  program
-    .command('compare')
-    .description('run a base scenario under each strategy × situation of a compare file and print the table (docs/heartbeats.md)')
-    .argument('<file>', `compare file, or a built-in name (${compareNames().join(', ') || 'sim/compare/*.yaml'})`)
-    .option('--json', 'print the cells and their per-run metrics as one JSON document')
-    .action((ref: string, o: { json?: boolean }) => {
-      const { spec, source } = loadCompare(ref);
-      if (spec.until !== undefined && parseDuration(spec.until) === null) throw new InputError([`${basename(source)}: until: not a duration`]);
-      const cells = runCompare(spec, source);
-      const name = spec.name ?? basename(source, '.yaml');
-      if (o.json) {
-        out(JSON.stringify({ format: 'keepalive-lab/compare@1', name, description: spec.description, base: spec.base, cells }, null, 1));
-        return;
-      }
-      out(`# ${name}${spec.description ? `: ${spec.description}` : ''}`, `# base ${spec.base}; detect = seconds from the failure to the first detection (median over seeds); per hour per connection`, '');
-      out(...compareTable(cells));
-    });
+export function compareAction(ref: string, o: { json?: boolean }, out: (...s: string[]) => void): void {
+  const { spec, source } = loadCompare(ref);
+  if (spec.until !== undefined && parseDuration(spec.until) === null) throw new InputError([`${basename(source)}: until: not a duration`]);
+  const cells = runCompare(spec, source);
+  const name = spec.name ?? basename(source, '.yaml');
+  if (o.json) {
+    out(JSON.stringify({ format: 'keepalive-lab/compare@1', name, description: spec.description, base: spec.base, cells }, null, 1));
+    return;
+  }
+  out(`# ${name}${spec.description ? `: ${spec.description}` : ''}`, `# base ${spec.base}; detect = seconds from the failure to the first detection (median over seeds); per hour per connection`, '');
+  out(...compareTable(cells));
 }

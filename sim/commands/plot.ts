@@ -5,18 +5,15 @@
  * results). Fields are checked against the rows before anything is rendered or written: an
  * unknown field exits 2 naming it and listing the available ones.
  */
-import { Option, type Command } from 'commander';
 import { autoPlotSpecs, cdfSpec, fieldsOf, heatmapSpec, lineSpec, paretoSpec, variedFields, type Agg, type Row, type Spec } from '../../src/report/plots.ts';
-import { InputError } from '../load.ts';
-import { PLOT_FORMATS, plotBytes } from '../plot/render.ts';
+import { InputError } from '../errors.ts';
+import { plotBytes } from '../plot/render.ts';
+import { PLOT_FORMATS, type PLOT_KINDS } from '../args.ts';
 import { readRows } from '../plot/rows.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
-export const PLOT_KINDS = ['heatmap', 'cdf', 'pareto', 'line'] as const;
-const AGGS: readonly Agg[] = ['mean', 'median', 'min', 'max', 'count', 'p95'];
-
-interface PlotOpts {
+export interface PlotOpts {
   kind?: (typeof PLOT_KINDS)[number];
   x?: string;
   y?: string;
@@ -78,33 +75,18 @@ async function autoPlots(file: string, rows: readonly Row[], o: PlotOpts, out: (
   out(...files.map(([f]) => `wrote ${f}`));
 }
 
-export function registerPlot(program: Command, out: (...s: string[]) => void): void {
-  program
-    .command('plot')
-    .description('plot sweep results (JSON lines or CSV, one row per run) to SVG, PNG or a Vega-Lite spec (docs/plots.md)')
-    .argument('<results>', 'results file: .jsonl or .csv')
-    .addOption(new Option('--kind <kind>', 'heatmap (x × y, colour = agg of --color), cdf (distribution of --x per --group), pareto (--y vs --x, front marked), line (median --y vs --x); omitted: the automatic plots for the varied fields').choices(PLOT_KINDS))
-    .option('--x <field>', 'x field (cdf: the value whose distribution is drawn)')
-    .option('--y <field>', 'y field')
-    .option('--color <field>', 'heatmap: the metric aggregated per cell (booleans give proportions)')
-    .option('--group <field>', 'cdf/line: one curve per value of this field')
-    .option('--label <field>', 'pareto: field(s) naming a setting; runs sharing it are summarised by their median (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
-    .addOption(new Option('--agg <agg>', 'heatmap: cell aggregate').choices(AGGS).default('mean'))
-    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`)
-    .addOption(new Option('--format <format>', 'without --kind: format of the automatic plots').choices(['svg', 'png', 'json']).default('svg'))
-    .action(async (file: string, o: PlotOpts) => {
-      if (!o.kind) return autoPlots(file, readRows(file), o, out);
-      if (!o.output) throw new InputError([`--output: required with --kind (a file ending in ${PLOT_FORMATS.join(', ')})`]);
-      const ext = extname(o.output).toLowerCase();
-      if (!(PLOT_FORMATS as readonly string[]).includes(ext)) throw new InputError([`--output: ${JSON.stringify(o.output)} must end in ${PLOT_FORMATS.join(', ')}`]);
-      const rows = readRows(file);
-      const spec = buildSpec(rows, o, file);
-      const bytes = await plotBytes(spec as never, o.output);
-      try {
-        writeFileSync(o.output, bytes);
-      } catch (e) {
-        throw new InputError([`--output: cannot write ${o.output}: ${(e as Error).message}`]);
-      }
-      out(`wrote ${o.output} (${o.kind}, ${rows.length} rows)`);
-    });
+export async function plotAction(file: string, o: PlotOpts, out: (...s: string[]) => void): Promise<void> {
+  if (!o.kind) return autoPlots(file, readRows(file), o, out);
+  if (!o.output) throw new InputError([`--output: required with --kind (a file ending in ${PLOT_FORMATS.join(', ')})`]);
+  const ext = extname(o.output).toLowerCase();
+  if (!(PLOT_FORMATS as readonly string[]).includes(ext)) throw new InputError([`--output: ${JSON.stringify(o.output)} must end in ${PLOT_FORMATS.join(', ')}`]);
+  const rows = readRows(file);
+  const spec = buildSpec(rows, o, file);
+  const bytes = await plotBytes(spec as never, o.output);
+  try {
+    writeFileSync(o.output, bytes);
+  } catch (e) {
+    throw new InputError([`--output: cannot write ${o.output}: ${(e as Error).message}`]);
+  }
+  out(`wrote ${o.output} (${o.kind}, ${rows.length} rows)`);
 }

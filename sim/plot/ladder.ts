@@ -6,7 +6,6 @@
  * - its CSS custom properties and `color-mix()` are resolved to plain colours;
  * - packets that never arrived (LOST, dropped) are drawn dashed red.
  */
-import { renderMermaidSVG } from 'beautiful-mermaid';
 
 export const LADDER_FONT = 'DejaVu Sans';
 const COLORS = { bg: '#FFFFFF', fg: '#27272A', accent: '#1d4ed8' };
@@ -30,7 +29,9 @@ function evalColor(expr: string, vars: Map<string, string>): string {
   return e;
 }
 
-export function ladderSvg(mermaid: string): string {
+export async function ladderSvg(mermaid: string): Promise<string> {
+  // loaded on first use: beautiful-mermaid takes ~0.4 s to import, and most commands draw nothing
+  const { renderMermaidSVG } = await import('beautiful-mermaid');
   let svg = widen(renderMermaidSVG(mermaid, { font: LADDER_FONT, ...COLORS })).replace(/^\s*@import url\([^)]*\);\s*\n/m, '');
   const vars = new Map<string, string>(Object.entries(COLORS));
   for (const m of svg.matchAll(/--(_[\w-]+):\s*([^;]+);/g)) vars.set(m[1] as string, evalColor(m[2] as string, vars));

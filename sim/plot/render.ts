@@ -7,9 +7,10 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { PLOT_FORMATS } from '../args.ts';
+
+// vega, vega-lite and resvg take ~0.4 s to load: only commands that draw pay for them.
 
 /** Where Debian (fonts-dejavu-core) and Fedora/Alpine put DejaVu Sans. */
 const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/dejavu', '/usr/share/fonts/TTF'];
@@ -26,6 +27,7 @@ export function fontFiles(): string[] {
 
 /** A Vega-Lite spec → SVG text (deterministic: same spec, same bytes). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const { spec: vg } = compile(structuredClone(spec)); // compile() may modify its argument
   const view = new vega.View(vega.parse(vg), { renderer: 'none' });
   try {
@@ -47,7 +49,8 @@ function renumberIds(svg: string): string {
 }
 
 /** SVG text → PNG bytes at `scale` × the SVG's own size. */
-export function renderPng(svg: string, scale = 2): Uint8Array {
+export async function renderPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const files = fontFiles();
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
@@ -59,7 +62,7 @@ export function renderPng(svg: string, scale = 2): Uint8Array {
   return r.render().asPng();
 }
 
-export const PLOT_FORMATS = ['.svg', '.png', '.json'] as const;
+export { PLOT_FORMATS };
 
 /** Bytes of a plot in the format the file name asks for (.svg, .png, or .json = the spec itself). */
 export async function plotBytes(spec: TopLevelSpec, file: string): Promise<string | Uint8Array> {
@@ -67,7 +70,7 @@ export async function plotBytes(spec: TopLevelSpec, file: string): Promise<strin
   if (ext === '.json') return JSON.stringify(spec, null, 2) + '\n';
   const svg = await renderSvg(spec);
   if (ext === '.svg') return svg;
-  if (ext === '.png') return renderPng(svg);
+  if (ext === '.png') return await renderPng(svg);
   throw new RangeError(`${file}: unknown plot format ${JSON.stringify(ext)} (allowed: ${PLOT_FORMATS.join(', ')})`);
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Row } from '../../src/report/plots.ts';
-import { InputError } from '../load.ts';
+import { InputError } from '../errors.ts';
 
 /** RFC 4180 records (fields may hold quoted commas, quotes and newlines). */
 export function parseCsv(text: string): string[][] {

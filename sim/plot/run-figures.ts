@@ -9,7 +9,7 @@ import { ladderDiagram, LADDER_IDLE_GAP, LADDER_MAX, type LadderOptions } from '
 import { timeline, timelineSpec, timelineText } from '../../src/report/timeline.ts';
 import type { RunOutcome } from '../../src/scenarios/run.ts';
 import type { Scenario } from '../../src/scenarios/schema.ts';
-import { InputError } from '../load.ts';
+import { InputError } from '../errors.ts';
 import { ladderSvg } from './ladder.ts';
 import { plotBytes } from './render.ts';
 
@@ -35,12 +35,6 @@ export function ladderOptions(r: RunOutcome, sc: Scenario, o: RunFigureOptions =
   };
 }
 
-export function ladderMaxArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 10 || n > 100_000) throw new InputError([`--ladder-max: ${JSON.stringify(v)} is out of range 10..100000 (arrows and notes drawn)`]);
-  return n;
-}
-
 /** Write the requested figures; returns the lines to print after the trace (`--timeline -`). */
 export async function writeRunFigures(r: RunOutcome, sc: Scenario, o: RunFigureOptions): Promise<string[]> {
   const files: [string, string, string | Uint8Array][] = [];
@@ -48,7 +42,7 @@ export async function writeRunFigures(r: RunOutcome, sc: Scenario, o: RunFigureO
   if (o.mermaid || o.svg) {
     const text = ladderDiagram(r.world.sim.trace.events, ladderOptions(r, sc, o));
     if (o.mermaid) files.push(['--mermaid', o.mermaid, text]);
-    if (o.svg) files.push(['--svg', o.svg, ladderSvg(text)]);
+    if (o.svg) files.push(['--svg', o.svg, await ladderSvg(text)]);
   }
   if (o.timeline) {
     const tl = timeline(r.world.sim.trace.events, { nameOf: (ip) => r.world.net.nameOf(ip), end: r.world.sim.now });

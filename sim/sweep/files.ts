@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { PlannedRun } from '../../src/sweep/plan.ts';
 import type { Row } from '../../src/sweep/stats.ts';
-import { InputError } from '../load.ts';
+import { InputError } from '../errors.ts';
 
 export function writeAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;

@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { autoPlotSpecs } from '../../src/report/plots.ts';
 import type { Row } from '../../src/sweep/stats.ts';
 import { writePlot } from '../plot/render.ts';
-import { InputError } from '../load.ts';
+import { InputError } from '../errors.ts';
 
 export async function writePlots(rows: readonly Row[], varied: readonly string[], prefix: string): Promise<string[]> {
   const files: string[] = [];

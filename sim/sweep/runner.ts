@@ -7,8 +7,6 @@
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
-import cliProgress from 'cli-progress';
 import { loadScenario, readRaw, InputError } from '../load.ts';
 import { gridValues, SweepSpecError, type Dimension, type Value } from '../../src/sweep/spec.ts';
 import { planPoints, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
@@ -16,6 +14,7 @@ import { summarizePoints, type PointSummary, type Row } from '../../src/sweep/st
 import { formatSummary, toCsv } from '../../src/sweep/table.ts';
 import { checkMetricNames, SUMMARY_DEFAULT, wants } from '../../src/sweep/metrics.ts';
 import { buildScenario } from './build.ts';
+import { FROM_SOURCE } from '../paths.ts';
 import type { Batch } from './worker.ts';
 import { Journal, jsonl, readJournal, writeAtomic } from './files.ts';
 
@@ -112,7 +111,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const todo = runs.filter((r) => !done.has(r.run));
   const total = runs.length;
   let finished = done.size;
-  const bar = o.progress ? new cliProgress.SingleBar({ format: 'sweep {bar} {percentage}% | {value}/{total} runs | {speed} runs/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  // loaded here, not at module load: the CLI's other commands should not pay for them
+  const cliProgress = o.progress ? (await import('cli-progress')).default : null;
+  const bar = cliProgress ? new cliProgress.SingleBar({ format: 'sweep {bar} {percentage}% | {value}/{total} runs | {speed} runs/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   const t0 = performance.now();
   bar?.start(total, finished, { speed: '0' });
   const rows = new Map(done);
@@ -120,14 +121,16 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (todo.length) {
     // batches: enough to keep every thread busy and balance the tail, few enough that messaging is cheap
     const size = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 16))));
+    const { Piscina } = await import('piscina');
     const pool = new Piscina<Batch, ReturnType<typeof import('./worker.ts').default>>({
-      filename: new URL('./worker.ts', import.meta.url).href,
+      // the CLI runs compiled JavaScript (dist/) and so does its worker; run from the
+      // TypeScript sources (tests, notebooks) the worker is loaded through tsx, resolved from
+      // here so any cwd works (only that: the parent's own flags are not needed)
+      filename: new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url).href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 1000,
-      // the worker is TypeScript: load it through tsx, resolved from here so any cwd works
-      // (only that: the parent's own flags, e.g. tsx's --require preflight, are not needed)
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      execArgv: FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [],
     });
     const abort = new AbortController();
     setMaxListeners(0, abort.signal); // one listener per queued batch

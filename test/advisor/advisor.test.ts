@@ -103,7 +103,7 @@ describe('advisor recommendations, simulated', () => {
       ),
       { numRuns: 20 },
     );
-  }, 120_000);
+  });
 
   it('one triple for all four OSes meets the constraints on each, simulated with its own rules and option names', () => {
     fc.assert(
@@ -116,7 +116,7 @@ describe('advisor recommendations, simulated', () => {
       }),
       { numRuns: 10 },
     );
-  }, 120_000);
+  });
 
   it('says when Windows cannot bound a write into a dead peer within the target (RTO still 1 s: 63 s)', () => {
     const a = advise({ natProfile: 'azure-natgw', detectWithin: 60, loss: 0.01, rtt: 0.02, oses: ['windows'], hz: 250, side: 'client', falseAlarmBudget: 0.01, seeds: 16, liveHours: 1 });
@@ -169,7 +169,7 @@ describe('through a proxy: an application heartbeat (seed 003)', () => {
       }),
       { numRuns: 10 },
     );
-  }, 120_000);
+  });
 });
 
 describe('snippets', () => {

@@ -1,30 +1,25 @@
 /** `keepalive-lab advise` as a user meets it: exit 0 when the simulation confirms the advice, 3 when it does not, 2 for bad input. */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli as run } from '../support/cli.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keepalive-lab.mjs');
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, 'advise', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
+const cli = (...args: string[]) => run('advise', ...args);
 
 describe('keepalive-lab advise', () => {
-  it('recommends, shows the evidence and the lines to apply it; exit 0', () => {
-    const r = cli('--nat', 'azure-natgw', '--detect', '30s', '--loss', '0.01', '--side', 'client', '--seeds', '3', '--live-hours', '1');
+  it('recommends, shows the evidence and the lines to apply it; exit 0', async () => {
+    const r = await cli('--nat', 'azure-natgw', '--detect', '30s', '--loss', '0.01', '--side', 'client', '--seeds', '3', '--live-hours', '1');
     expect(r.code).toBe(0);
     expect(r.out).toContain('TCP_KEEPIDLE 19 s, TCP_KEEPINTVL 1 s, TCP_KEEPCNT 5, TCP_USER_TIMEOUT 27000 ms');
     expect(r.out).toMatch(/^ {2}ok {3}dead peer noticed by the client \(idle connection\)/m);
     expect(r.out).toContain('sysctl -w net.ipv4.tcp_keepalive_time=19');
     expect(r.out).toContain('sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, 27000)');
-  }, 30_000);
+  });
 
-  it('exits 3 when the simulation contradicts the settings (--check 300/10/3 behind a 240 s NAT)', () => {
-    const r = cli('--nat', 'azure-natgw', '--detect', '600s', '--check', '300/10/3', '--side', 'client', '--seeds', '2', '--live-hours', '1');
+  it('exits 3 when the simulation contradicts the settings (--check 300/10/3 behind a 240 s NAT)', async () => {
+    const r = await cli('--nat', 'azure-natgw', '--detect', '600s', '--check', '300/10/3', '--side', 'client', '--seeds', '2', '--live-hours', '1');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/MISS idle connection survives the NAT \(240 s idle timeout\)\s+target every run; measured 0\/2 runs/);
     expect(r.err).toBe('1 simulated check(s) missed their target\n');
-  }, 30_000);
+  });
 
   it.each([
     [['--detect', '0'], 'error: --detect: 0 is out of range 1..86400 s'],
@@ -33,8 +28,8 @@ describe('keepalive-lab advise', () => {
     [['--detect', '30', '--check', '60/10/200'], 'error: --check: "60/10/200" : TCP_KEEPCNT 200 is out of range 1..127'],
     [['--detect', '30', '--proxy', 'aws-alb', '--nat', 'aws-natgw'], 'error: --proxy: a path has one middlebox'],
     [['--detect', '30', '--loss', '0.9'], 'error: --loss: "0.9" is out of range 0..0.5'],
-  ])('bad input %j: one line naming the flag, exit 2', (args, msg) => {
-    const r = cli(...args);
+  ])('bad input %j: one line naming the flag, exit 2', async (args, msg) => {
+    const r = await cli(...args);
     expect(r.code).toBe(2);
     expect(r.err.startsWith(msg)).toBe(true);
     expect(r.out).toBe('');

@@ -1,33 +1,19 @@
 /**
  * The real-kernel harness end to end (calibration, issue 10): one short scenario in network
- * namespaces. Runs only as root with working `ip netns` (CI runs as root); elsewhere the
- * kernel test reports itself skipped. The preflight test runs everywhere.
+ * namespaces, as root (CI installs and requires it; elsewhere it is skipped with one line).
+ * It checks what does not depend on the machine's load — the calls' results, the packets'
+ * kinds and order, nothing left behind. Timing against the recorded fixture is the job of
+ * `keepalive-lab calibrate` (reported by .ci/run), not of this test's verdict: a busy machine
+ * can slow a namespace reboot by a second. The preflight tests run everywhere.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { diffRuns } from '../../calibrate/diff.ts';
+import { need, NETNS } from '../support/needs.ts';
 import { HarnessError, preflight, runOnKernel } from '../../calibrate/kernel.ts';
 import { natRefusals, natSysctls } from '../../calibrate/nat.ts';
 import { nsPrefix } from '../../calibrate/netns.ts';
-import { renderDiff } from '../../calibrate/render.ts';
 import { loadFixture, loadScenario } from '../../calibrate/suite.ts';
 import { scenarioSchema, type Scenario } from '../../src/scenarios/schema.ts';
-
-function canUseNetns(): boolean {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
-  try {
-    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
-    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
-    execFileSync('iptables', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const KERNEL = canUseNetns();
-if (!KERNEL) console.warn('calibrate/kernel.test: skipping the real-kernel run (needs root, ip netns, tcpdump, iptables)');
 
 const ourNamespaces = (): string[] => {
   try {
@@ -71,9 +57,8 @@ describe('runOnKernel', () => {
     expect((err as HarnessError).exitCode).toBe(2);
   });
 
-  it.skipIf(!KERNEL)(
-    'reboot-keepalive: the probe meets a rebooted peer, RST, ECONNRESET; matches the recorded fixture',
-    async () => {
+  it('reboot-keepalive on the live kernel: the probe meets a rebooted peer, RST, ECONNRESET; nothing left behind', async (ctx) => {
+      need(ctx, NETNS);
       // Arrange
       const scenario = loadScenario('reboot-keepalive');
       // Act
@@ -87,10 +72,8 @@ describe('runOnKernel', () => {
       expect(run.kernel.hz).toBeGreaterThan(0);
       // nothing left behind
       expect(ourNamespaces()).toEqual([]);
-      // and the same run as the committed fixture, within the timer-wheel tolerance
-      const d = diffRuns(loadFixture('reboot-keepalive'), run);
-      expect(d.mismatches, renderDiff(d)).toBe(0);
-    },
-    15_000,
-  );
+      // the same calls and the same packets, in order, as the recorded fixture (times aside)
+      const shape = (r: typeof run): string[] => [...r.calls.map((c) => `${c.host} ${c.call} ${c.errno ?? String(c.result ?? '')}`), ...r.packets.map((p) => `${p.at} ${p.dir} ${p.flags} ${p.kind ?? ''}`)];
+      expect(shape(run)).toEqual(shape(loadFixture('reboot-keepalive')));
+  });
 });

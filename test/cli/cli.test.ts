@@ -2,29 +2,16 @@
  * The command line as a user meets it: exit codes (0 ok, 2 bad input), one clear line per
  * problem naming the field and the allowed range, never a stack trace.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keepalive-lab.mjs');
-
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kal-'));
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+import { cli } from '../support/cli.ts';
+import { tempFile as file } from '../support/needs.ts';
 
 describe('keepalive-lab CLI', () => {
-  it('lists the built-in scenarios with descriptions and the pending ones', () => {
-    const r = cli('list');
+  it('lists the built-in scenarios with descriptions and the pending ones', async () => {
+    const r = await cli('list');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^seed000-cable-pull\s+Keepalive from sysctls/m);
     expect(r.out).toMatch(/^seed001-nat-table\s+A NAT with a 2-entry table/m);
@@ -32,16 +19,16 @@ describe('keepalive-lab CLI', () => {
     expect(r.out).toMatch(/^seed003-server-heartbeat\s+Swoole server heartbeat/m);
   });
 
-  it('runs the seed 000 cable pull: probes 5.12 s apart, RST, recv() -> ETIMEDOUT', () => {
-    const r = cli('run', 'seed000-cable-pull');
+  it('runs the seed 000 cable pull: probes 5.12 s apart, RST, recv() -> ETIMEDOUT', async () => {
+    const r = await cli('run', 'seed000-cable-pull');
     expect(r.code).toBe(0);
     expect(r.out).toContain('139.146441 server.22345 > client.57731: Flags [.], seq 0, ack 1, win 65535, length 0   <- keepalive probe');
     expect(r.out).toContain('149.386441 server.22345 > client.57731: Flags [R.], seq 1, ack 1');
     expect(r.out).toContain('server: recv() -> ETIMEDOUT [errno 110: Connection timed out]');
   });
 
-  it('applies --set and the -c/-d/-i shorthands to the client socket', () => {
-    const r = cli('run', 'seed002-probe-silence', '--json', '-d', '10', '-i', '2', '-c', '4', '--set', 'seed=7');
+  it('applies --set and the -c/-d/-i shorthands to the client socket', async () => {
+    const r = await cli('run', 'seed002-probe-silence', '--json', '-d', '10', '-i', '2', '-c', '4', '--set', 'seed=7');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { seed: number; scenario: { hosts: { client: { socket: Record<string, unknown> } } }; packets: { at: string; dir: string; kind?: string }[] };
     expect(j.seed).toBe(7);
@@ -50,43 +37,43 @@ describe('keepalive-lab CLI', () => {
     expect(unanswered.length).toBeGreaterThanOrEqual(4);
   });
 
-  it('prints a netstat -o style timer table with --timers', () => {
-    const r = cli('run', 'seed004-cable-pull', '--timers', '45s');
+  it('prints a netstat -o style timer table with --timers', async () => {
+    const r = await cli('run', 'seed004-cable-pull', '--timers', '45s');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/ESTABLISHED keepalive \(17\.87\/0\/0\)/);
   });
 
-  it('prints a conntrack -L style NAT table with --conntrack, and the NAT as a vantage point', () => {
-    const r = cli('run', 'seed001-nat-table', '--conntrack', '50s', '--vantage', 'client,router');
+  it('prints a conntrack -L style NAT table with --conntrack, and the NAT as a vantage point', async () => {
+    const r = await cli('run', 'seed001-nat-table', '--conntrack', '50s', '--vantage', 'client,router');
     expect(r.code).toBe(0);
     expect(r.out).toContain('== conntrack at 50.000000 (conntrack -L');
     expect(r.out).toMatch(/^router +tcp +6 7435 ESTABLISHED src=10\.0\.0\.1 dst=10\.0\.0\.2 sport=\d+ dport=8000 src=10\.0\.0\.2 dst=203\.0\.113\.1 sport=8000 dport=\d+ \[ASSURED\]$/m);
     expect(r.out).toMatch(/^\[router outside\] 1\.000000 router\.57731 > server\.8000: Flags \[S\]/m);
     expect(r.out).toContain('20.000000 router: evicted 10.0.0.1:57731 > 10.0.0.2:8000 (ESTABLISHED, idle 18.998 s): table full, policy lru');
-    const j = JSON.parse(cli('run', 'seed001-nat-table', '--json', '--conntrack', '50s').out) as { conntrack: { t: number; rows: { state: string; assured: boolean }[] }[] };
+    const j = JSON.parse((await cli('run', 'seed001-nat-table', '--json', '--conntrack', '50s')).out) as { conntrack: { t: number; rows: { state: string; assured: boolean }[] }[] };
     expect(j.conntrack[0]?.rows.map((x) => [x.state, x.assured])).toEqual([['ESTABLISHED', true], ['ESTABLISHED', true]]);
   });
 
-  it('rejects --conntrack for a scenario without a NAT, exit 2', () => {
-    const r = cli('run', 'seed000-select', '--conntrack', '5s');
+  it('rejects --conntrack for a scenario without a NAT, exit 2', async () => {
+    const r = await cli('run', 'seed000-select', '--conntrack', '5s');
     expect(r.code).toBe(2);
     expect(r.err).toBe('error: --conntrack: this scenario has no NAT (path.middleboxes)\n');
   });
 
-  it('rejects an out-of-range socket option with the field and the range, exit 2', () => {
-    const r = cli('run', 'seed004-cable-pull', '--set', 'hosts.client.socket.TCP_KEEPCNT=200');
+  it('rejects an out-of-range socket option with the field and the range, exit 2', async () => {
+    const r = await cli('run', 'seed004-cable-pull', '--set', 'hosts.client.socket.TCP_KEEPCNT=200');
     expect(r.code).toBe(2);
     expect(r.err).toBe('error: seed004-cable-pull.yaml: hosts.client.socket.TCP_KEEPCNT: 200 is out of range 1..127 (setsockopt would fail with EINVAL)\n');
     expect(r.out).toBe('');
   });
 
-  it('reports every problem of a bad scenario file, one line each, exit 2', () => {
+  it('reports every problem of a bad scenario file, one line each, exit 2', async () => {
     const p = file('bad.yaml', [
       'hosts:', '  client: { sysctl: { tcp_keepalive_probes: 300 } }', '  server: { hz: 123 }',
       'path: { latency: 5 parsecs }',
       'apps:', '  - host: nobody', '    steps: [ { call: connect, to: server, port: 99999 } ]',
     ].join('\n'));
-    const r = cli('run', p);
+    const r = await cli('run', p);
     expect(r.code).toBe(2);
     expect(r.err).toContain('hosts.client.sysctl.tcp_keepalive_probes: 300 is too large (at most 255)');
     expect(r.err).toContain('path.latency: "5 parsecs" is not a duration');
@@ -94,30 +81,30 @@ describe('keepalive-lab CLI', () => {
     expect(r.err).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 
-  it('rejects unknown files, bad YAML, bad flags and bad durations with exit 2', () => {
-    expect(cli('run', 'no-such-scenario').code).toBe(2);
-    expect(cli('run', file('x.yaml', 'hosts: [unclosed')).err).toMatch(/not valid YAML/);
-    expect(cli('run', 'seed000-select', '--until', 'soon').err).toBe('error: --until: "soon" is not a duration (e.g. 30, "30s", "1.5ms", "2h")\n');
-    expect(cli('run', 'seed000-select', '--seed', '-1').code).toBe(2);
-    expect(cli('run', 'seed000-select', '--frobnicate').code).toBe(2);
-    expect(cli('run', 'seed000-select', '--vantage', 'mars').err).toContain('--vantage: no host or NAT named "mars"');
+  it('rejects unknown files, bad YAML, bad flags and bad durations with exit 2', async () => {
+    expect((await cli('run', 'no-such-scenario')).code).toBe(2);
+    expect((await cli('run', file('x.yaml', 'hosts: [unclosed'))).err).toMatch(/not valid YAML/);
+    expect((await cli('run', 'seed000-select', '--until', 'soon')).err).toBe('error: --until: "soon" is not a duration (e.g. 30, "30s", "1.5ms", "2h")\n');
+    expect((await cli('run', 'seed000-select', '--seed', '-1')).code).toBe(2);
+    expect((await cli('run', 'seed000-select', '--frobnicate')).code).toBe(2);
+    expect((await cli('run', 'seed000-select', '--vantage', 'mars')).err).toContain('--vantage: no host or NAT named "mars"');
   });
 
-  it('writes a pcapng capture with --pcap, and refuses an unknown vantage point without writing', () => {
+  it('writes a pcapng capture with --pcap, and refuses an unknown vantage point without writing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kal-'));
     const ok = join(dir, 'client.pcapng');
-    expect(cli('run', 'seed004-cable-pull', '--pcap', ok, '--pcap-at', 'client').code).toBe(0);
+    expect((await cli('run', 'seed004-cable-pull', '--pcap', ok, '--pcap-at', 'client')).code).toBe(0);
     const head = readFileSync(ok);
     expect(head.readUInt32LE(0)).toBe(0x0a0d0d0a); // pcapng section header block
     const bad = join(dir, 'bad.pcap');
-    const r = cli('run', 'seed004-cable-pull', '--pcap', bad, '--pcap-at', 'mars');
+    const r = await cli('run', 'seed004-cable-pull', '--pcap', bad, '--pcap-at', 'mars');
     expect(r.code).toBe(2);
     expect(r.err).toContain("--pcap-at: pcap: no packets at 'mars'");
     expect(existsSync(bad)).toBe(false);
   });
 
-  it('prints a JSON Schema for editors', () => {
-    const r = cli('schema');
+  it('prints a JSON Schema for editors', async () => {
+    const r = await cli('schema');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out) as { properties: Record<string, unknown> };
     expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['hosts', 'path', 'apps', 'faults', 'seed', 'until']));

@@ -3,17 +3,12 @@
  * situations and prints the table from computeMetrics(); bad files exit 2 with one line
  * per problem naming the strategy/situation and the field.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keepalive-lab.mjs');
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
+import { cli } from '../support/cli.ts';
 const file = (text: string): string => {
   const p = join(mkdtempSync(join(tmpdir(), 'kal-cmp-')), 'c.yaml');
   writeFileSync(p, text);
@@ -37,8 +32,8 @@ situations:
 `;
 
 describe('keepalive-lab compare', () => {
-  it('prints one row per strategy × situation with detect time and who detected', () => {
-    const r = cli('compare', file(SMALL));
+  it('prints one row per strategy × situation with detect time and who detected', async () => {
+    const r = await cli('compare', file(SMALL));
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const rows = r.out.split('\n').filter((l) => /^ping-/.test(l)).map((l) => l.split(/\s{2,}/).slice(0, 5));
@@ -51,8 +46,8 @@ describe('keepalive-lab compare', () => {
     ]);
   });
 
-  it('--json gives every cell with its per-run metrics', () => {
-    const r = cli('compare', file(SMALL), '--json');
+  it('--json gives every cell with its per-run metrics', async () => {
+    const r = await cli('compare', file(SMALL), '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { format: string; cells: { strategy: string; situation: string; runs: Record<string, unknown>[]; summary: { detect: number | null } }[] };
     expect(j.format).toBe('keepalive-lab/compare@1');
@@ -61,17 +56,17 @@ describe('keepalive-lab compare', () => {
     expect(j.cells[3]?.summary.detect).toBe(12.0002);
   });
 
-  it('finds the built-in seed003-strategies by name', () => {
-    const r = cli('compare', 'seed003-strategies');
+  it('finds the built-in seed003-strategies by name', async () => {
+    const r = await cli('compare', 'seed003-strategies');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^tcp-keepalive-4\/1\/5\s+socks5-server-crash\s+never\s+none/m);
     expect(r.out).toMatch(/^client-ping-2s\/1s\/3\s+socks5-server-crash\s+6\.000\s+client/m);
     expect(r.out).toMatch(/^grpc-5min\s+nat-azure-lb\s+\S+\s+client\s+no\s+\S+\s+\S+\s+no$/m);
   });
 
-  it('rejects a bad cell with exit 2 and a line naming the strategy, the situation and the field', () => {
+  it('rejects a bad cell with exit 2 and a line naming the strategy, the situation and the field', async () => {
     const bad = SMALL.replace('apps.1.program.ping.interval: 5s', 'apps.1.program.ping.misses: 0');
-    const r = cli('compare', file(bad));
+    const r = await cli('compare', file(bad));
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err.trim().split('\n')).toEqual([
@@ -80,9 +75,9 @@ describe('keepalive-lab compare', () => {
     ]);
   });
 
-  it('rejects an unknown compare file and a malformed one', () => {
-    expect(cli('compare', 'no-such-compare').err).toMatch(/^error: no-such-compare: no such file and no built-in compare file by that name \(built-in: [^)]*\bseed003-strategies\b/);
-    const r = cli('compare', file('base: x\nstrategies: []\nsituations: [{ name: a, seeds: 0 }]\n'));
+  it('rejects an unknown compare file and a malformed one', async () => {
+    expect((await cli('compare', 'no-such-compare')).err).toMatch(/^error: no-such-compare: no such file and no built-in compare file by that name \(built-in: [^)]*\bseed003-strategies\b/);
+    const r = await cli('compare', file('base: x\nstrategies: []\nsituations: [{ name: a, seeds: 0 }]\n'));
     expect(r.code).toBe(2);
     expect(r.err).toContain('error: c.yaml: strategies: give at least one strategy');
     expect(r.err).toContain('error: c.yaml: situations.0.seeds:');

@@ -3,7 +3,6 @@
  * them: files written in the asked format, exit 2 with one line naming the bad field or flag
  * and nothing written.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { sampleRows } from '../../sim/plot/sample.ts';
 import { parseCsv, parseRows } from '../../sim/plot/rows.ts';
 import { pngSize, xmlElements } from '../report/plots-xml.ts';
+import { cli } from '../support/cli.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keepalive-lab.mjs');
-const cli = (...args: string[]): { code: number; out: string; err: string } => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'kal-plot-'));
 const rows = sampleRows('aws-natgw-keepidle-300', { 'hosts.client.socket.TCP_KEEPIDLE': [60, 300, 600], 'path.middleboxes.0.established': [120, 350] }, [1, 2]);
@@ -28,9 +23,9 @@ const csv = join(dir, 'results.csv');
 writeFileSync(csv, [fields.join(','), ...rows.map((r) => fields.map((f) => csvCell(r[f])).join(','))].join('\n') + '\n');
 
 describe('keepalive-lab plot', () => {
-  it('draws a survival heatmap from JSON lines as SVG', () => {
+  it('draws a survival heatmap from JSON lines as SVG', async () => {
     const out = join(dir, 'heat.svg');
-    const r = cli('plot', jsonl, '--kind', 'heatmap', '--x', 'hosts.client.socket.TCP_KEEPIDLE', '--y', 'path.middleboxes.0.established', '--color', 'nat.survived', '-o', out);
+    const r = await cli('plot', jsonl, '--kind', 'heatmap', '--x', 'hosts.client.socket.TCP_KEEPIDLE', '--y', 'path.middleboxes.0.established', '--color', 'nat.survived', '-o', out);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toBe(`wrote ${out} (heatmap, 12 rows)\n`);
@@ -39,55 +34,55 @@ describe('keepalive-lab plot', () => {
     expect(svg).toContain('>mean(nat.survived) over client TCP_KEEPIDLE × middleboxes.0.established</text>');
   });
 
-  it('gives the same spec from CSV as from JSON lines', () => {
+  it('gives the same spec from CSV as from JSON lines', async () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
     const args = ['--kind', 'pareto', '--x', 'overhead.packetsPerHour', '--y', 'nat.brokeAt', '--label', 'hosts.client.socket.TCP_KEEPIDLE', '--label', 'path.middleboxes.0.established'];
-    expect(cli('plot', jsonl, ...args, '-o', a).code).toBe(0);
-    expect(cli('plot', csv, ...args, '-o', b).code).toBe(0);
+    expect((await cli('plot', jsonl, ...args, '-o', a)).code).toBe(0);
+    expect((await cli('plot', csv, ...args, '-o', b)).code).toBe(0);
     expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8'));
     const values = (JSON.parse(readFileSync(a, 'utf8')) as { data: { values: { label: string; front: boolean }[] } }).data.values;
     expect(values.map((v) => v.label)).toEqual(['TCP_KEEPIDLE=300 established=120', 'TCP_KEEPIDLE=600 established=120', 'TCP_KEEPIDLE=600 established=350']);
   });
 
-  it('writes PNG with the PNG signature', () => {
+  it('writes PNG with the PNG signature', async () => {
     const out = join(dir, 'cdf.png');
-    expect(cli('plot', jsonl, '--kind', 'cdf', '--x', 'overhead.packetsPerHour', '--group', 'path.middleboxes.0.established', '-o', out).code).toBe(0);
+    expect((await cli('plot', jsonl, '--kind', 'cdf', '--x', 'overhead.packetsPerHour', '--group', 'path.middleboxes.0.established', '-o', out)).code).toBe(0);
     expect(pngSize(readFileSync(out)).width).toBeGreaterThan(400);
   });
 
-  it('an unknown field exits 2 naming it and listing the available ones, writing nothing', () => {
+  it('an unknown field exits 2 naming it and listing the available ones, writing nothing', async () => {
     const out = join(dir, 'never.svg');
-    const r = cli('plot', jsonl, '--kind', 'heatmap', '--x', 'keepidle', '--y', 'path.middleboxes.0.established', '--color', 'nat.survived', '-o', out);
+    const r = await cli('plot', jsonl, '--kind', 'heatmap', '--x', 'keepidle', '--y', 'path.middleboxes.0.established', '--color', 'nat.survived', '-o', out);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`error: --x: no field "keepidle" in ${jsonl} (available: ${fields.join(', ')})\n`);
     expect(existsSync(out)).toBe(false);
   });
 
-  it('a missing field for the kind, a bad extension, a bad kind and an unreadable file exit 2', () => {
-    expect(cli('plot', jsonl, '--kind', 'heatmap', '--x', 'seed', '--y', 'run', '-o', join(dir, 'x.svg')).err).toBe('error: --color: required for --kind heatmap (the metric per cell, e.g. nat.survived)\n');
-    expect(cli('plot', jsonl, '--kind', 'cdf', '--x', 'seed', '-o', join(dir, 'x.gif')).err).toBe(`error: --output: "${join(dir, 'x.gif')}" must end in .svg, .png, .json\n`);
-    const k = cli('plot', jsonl, '--kind', 'pie', '--x', 'seed', '-o', join(dir, 'x.svg'));
+  it('a missing field for the kind, a bad extension, a bad kind and an unreadable file exit 2', async () => {
+    expect((await cli('plot', jsonl, '--kind', 'heatmap', '--x', 'seed', '--y', 'run', '-o', join(dir, 'x.svg'))).err).toBe('error: --color: required for --kind heatmap (the metric per cell, e.g. nat.survived)\n');
+    expect((await cli('plot', jsonl, '--kind', 'cdf', '--x', 'seed', '-o', join(dir, 'x.gif'))).err).toBe(`error: --output: "${join(dir, 'x.gif')}" must end in .svg, .png, .json\n`);
+    const k = await cli('plot', jsonl, '--kind', 'pie', '--x', 'seed', '-o', join(dir, 'x.svg'));
     expect(k.code).toBe(2);
     expect(k.err).toContain("error: option '--kind <kind>' argument 'pie' is invalid. Allowed choices are heatmap, cdf, pareto, line.");
-    const m = cli('plot', join(dir, 'missing.jsonl'), '--kind', 'cdf', '--x', 'seed', '-o', join(dir, 'x.svg'));
+    const m = await cli('plot', join(dir, 'missing.jsonl'), '--kind', 'cdf', '--x', 'seed', '-o', join(dir, 'x.svg'));
     expect(m.code).toBe(2);
     expect(m.err).toMatch(/^error: .*missing\.jsonl: cannot read: ENOENT/);
   });
 
-  it('without --kind writes the automatic plots for the varied fields', () => {
+  it('without --kind writes the automatic plots for the varied fields', async () => {
     const out = join(dir, 'auto');
-    const r = cli('plot', jsonl, '-o', out);
+    const r = await cli('plot', jsonl, '-o', out);
     expect(r.err).toBe('');
     // keepidle × NAT timeout → heatmap; detect.first and overhead present → Pareto over the two fields
     expect(r.out).toBe(`wrote ${join(out, 'results.survival-heatmap.svg')}\nwrote ${join(out, 'results.pareto.svg')}\n`);
     xmlElements(readFileSync(join(out, 'results.survival-heatmap.svg'), 'utf8'));
     const flat = join(dir, 'flat.jsonl');
     writeFileSync(flat, '{"run":0,"seed":1,"x":1}\n{"run":1,"seed":2,"x":1}\n');
-    expect(cli('plot', flat).err).toBe(`error: ${flat}: no automatic plot fits the varied fields (none); choose one with --kind\n`);
+    expect((await cli('plot', flat)).err).toBe(`error: ${flat}: no automatic plot fits the varied fields (none); choose one with --kind\n`);
   });
 
-  it('reads RFC 4180 CSV and JSON lines into the same typed rows', () => {
+  it('reads RFC 4180 CSV and JSON lines into the same typed rows', async () => {
     expect(parseCsv('a,b\n1,"x, ""y"""\r\n')).toEqual([['a', 'b'], ['1', 'x, "y"']]);
     expect(parseRows('a,b,c,d\n1.5,true,,x\n', 'r.csv')).toEqual([{ a: 1.5, b: true, c: null, d: 'x' }]);
     expect(() => parseRows('{"a":1}\n[1]\n', 'r.jsonl')).toThrow();
@@ -95,10 +90,10 @@ describe('keepalive-lab plot', () => {
 });
 
 describe('keepalive-lab run: --svg and --timeline', () => {
-  it('writes the ladder with the NAT column as SVG and the timeline as SVG', () => {
+  it('writes the ladder with the NAT column as SVG and the timeline as SVG', async () => {
     const svg = join(dir, 'ladder.svg');
     const tl = join(dir, 'timeline.svg');
-    const r = cli('run', 'seed001-nat-table', '--svg', svg, '--timeline', tl);
+    const r = await cli('run', 'seed001-nat-table', '--svg', svg, '--timeline', tl);
     expect(r.code).toBe(0);
     const l = readFileSync(svg, 'utf8');
     xmlElements(l);
@@ -108,20 +103,20 @@ describe('keepalive-lab run: --svg and --timeline', () => {
     expect(t).toContain('>seed001-nat-table: timers (seed 1)</text>');
   });
 
-  it('--timeline - prints text lanes after the trace', () => {
-    const r = cli('run', 'seed000-cable-pull', '--timeline', '-');
+  it('--timeline - prints text lanes after the trace', async () => {
+    const r = await cli('run', 'seed000-cable-pull', '--timeline', '-');
     expect(r.code).toBe(0);
     expect(r.out).toContain('\n== timer timeline (docs/diagrams.md) ==\ntimers over virtual time, 0 to 220.000000 s (one column = 3.055556 s)\nserver:22345>client:57731 keepalive ');
     expect(r.out).toContain('\n! 133.000000 path cut (both directions)\n');
   });
 
-  it('--ladder-max applies to --mermaid; out-of-range values and --timeline - with --json exit 2', () => {
+  it('--ladder-max applies to --mermaid; out-of-range values and --timeline - with --json exit 2', async () => {
     const mmd = join(dir, 'capped.mmd');
-    expect(cli('run', 'seed001-nat-table', '--mermaid', mmd, '--ladder-max', '20').code).toBe(0);
+    expect((await cli('run', 'seed001-nat-table', '--mermaid', mmd, '--ladder-max', '20')).code).toBe(0);
     expect(readFileSync(mmd, 'utf8').trimEnd().split('\n')).toHaveLength(1 + 3 + 20 + 1);
-    expect(cli('run', 'seed000-cable-pull', '--ladder-max', '5').err).toBe('error: --ladder-max: "5" is out of range 10..100000 (arrows and notes drawn)\n');
-    expect(cli('run', 'seed000-cable-pull', '--json', '--timeline', '-').err).toBe('error: --timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)\n');
-    const bad = cli('run', 'seed000-cable-pull', '--timeline', join(dir, 't.txt'));
+    expect((await cli('run', 'seed000-cable-pull', '--ladder-max', '5')).err).toBe('error: --ladder-max: "5" is out of range 10..100000 (arrows and notes drawn)\n');
+    expect((await cli('run', 'seed000-cable-pull', '--json', '--timeline', '-')).err).toBe('error: --timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)\n');
+    const bad = await cli('run', 'seed000-cable-pull', '--timeline', join(dir, 't.txt'));
     expect(bad.code).toBe(2);
     expect(existsSync(join(dir, 't.txt'))).toBe(false);
   });

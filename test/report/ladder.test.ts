@@ -72,8 +72,8 @@ describe('ladder compression', () => {
   });
 });
 
-describe('ladderSvg', () => {
-  const svg = ladderSvg(draw('seed001-nat-table'));
+describe('ladderSvg', async () => {
+  const svg = await ladderSvg(draw('seed001-nat-table'));
 
   it('is well-formed SVG with one lifeline and one actor box per column, in order', () => {
     const els = xmlElements(svg);

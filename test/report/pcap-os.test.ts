@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { need, TSHARK } from '../support/needs.ts';
 import { toPcap } from '../../src/report/pcap.ts';
 import { runScenario } from '../../src/scenarios/run.ts';
 import { validateScenario } from '../../src/scenarios/validate.ts';
@@ -12,16 +13,6 @@ import { loadScenario } from '../../sim/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'keepalive-lab-pcap-os-'));
 const tool = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-let checked = false;
-function requireTshark(): void {
-  if (checked) return;
-  try {
-    tool('tshark', ['--version']);
-    checked = true;
-  } catch {
-    throw new Error('tshark is not installed: .ci/run must install it (apt-get install -y tshark); the pcap tests are not optional');
-  }
-}
 
 const FIELDS = ['frame.len', 'tcp.flags.str', 'tcp.len', 'tcp.hdr_len', 'tcp.analysis.keep_alive', 'tcp.checksum.status', 'tcp.seq_raw'];
 function fields(events: Parameters<typeof toPcap>[0], name: string): string[][] {
@@ -42,7 +33,7 @@ function cablePull(os: string): string[][] {
 }
 
 describe('tshark labels each OS probe as a real capture (os-profiles.md §4)', () => {
-  beforeEach(requireTshark);
+  beforeEach((ctx) => need(ctx, TSHARK));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('macOS: 8 probes of 54 bytes (bare 20-byte header, Len=0) labelled Keep-Alive, then RST|ACK', () => {

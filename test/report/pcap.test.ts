@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { need, TSHARK } from '../support/needs.ts';
 import type { PacketEvent, TraceEvent } from '../../src/engine/trace.ts';
 import { icmpUnreachable, internetChecksum, ipv4Header, tcpSegment, toPcap, vantagePoints, type PcapOptions } from '../../src/report/pcap.ts';
 import { runScenario } from '../../src/scenarios/run.ts';
@@ -241,20 +242,9 @@ const lines = (file: string, extra: string[] = []): string[] =>
 const A = '·······A····';
 const RA = '·······A·R··';
 
-let tsharkChecked = false;
-/** Every tshark test fails (never skips) without tshark, with this message. */
-function requireTshark(): void {
-  if (tsharkChecked) return;
-  try {
-    tool('tshark', ['--version']);
-    tsharkChecked = true;
-  } catch {
-    throw new Error('tshark is not installed: .ci/run must install it (apt-get install -y tshark); the pcap tests are not optional');
-  }
-}
 
 describe('tshark reads the captures', () => {
-  beforeEach(requireTshark);
+  beforeEach((ctx) => need(ctx, TSHARK));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('seed000-cable-pull at the server: Keep-Alive / Keep-Alive ACK both ways, good checksums, final RST', () => {

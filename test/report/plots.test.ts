@@ -162,7 +162,7 @@ describe('rendering', () => {
   it('renders PNG with the signature and the SVG size × scale', async () => {
     const svg = await renderSvg(spec as never);
     const m = /<svg[^>]*width="(\d+)" height="(\d+)"/.exec(svg);
-    const png = renderPng(svg, 2);
+    const png = await renderPng(svg, 2);
     expect(pngSize(png)).toEqual({ width: Number(m?.[1]) * 2, height: Number(m?.[2]) * 2 });
   });
 

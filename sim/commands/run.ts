@@ -1,0 +1,102 @@
+/**
+ * `keepalive-lab run` and `list`: load a scenario (built-in or file, with --set overrides),
+ * run it, and print the trace and the tables asked for, or the run as JSON. Loaded only when
+ * one of these commands runs (sim/cli.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { runScenario } from '../../src/scenarios/run.ts';
+import { humanTrace } from '../../src/report/human.ts';
+import { formatNetstat } from '../../src/report/timers.ts';
+import { formatConntrack } from '../../src/report/conntrack.ts';
+import { toPcap } from '../../src/report/pcap.ts';
+import { formatSeconds } from '../../src/scenarios/duration.ts';
+import { durationArg } from '../args.ts';
+import { InputError } from '../errors.ts';
+import { PENDING, builtinNames, loadScenario, readRaw } from '../load.ts';
+import { writeRunFigures } from '../plot/run-figures.ts';
+
+export type Out = (...s: string[]) => void;
+
+export interface RunFlags {
+  seed?: number;
+  set: string[];
+  until?: number;
+  json?: boolean;
+  timers: string[];
+  conntrack: string[];
+  mermaid?: string;
+  svg?: string;
+  ladderMax?: number;
+  ladderIdle?: number;
+  timeline?: string;
+  pcap?: string;
+  pcapAt?: string;
+  vantage?: string;
+  verbose?: boolean;
+  count?: string;
+  idle?: string;
+  interval?: string;
+}
+
+export function listAction(out: Out): void {
+  for (const name of builtinNames()) {
+    const { raw } = readRaw(name);
+    const d = (raw as { description?: string }).description ?? '';
+    out(`${name.padEnd(28)} ${d}`);
+  }
+  for (const p of PENDING) out(`${p.name.padEnd(28)} (pending: needs ${p.needs})`);
+}
+
+export async function runAction(ref: string, o: RunFlags, out: Out): Promise<void> {
+  const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
+  const timersAt = o.timers.map((t) => durationArg('--timers')(t));
+  const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
+  const boxes = scenario.path.middleboxes.map((m) => m.name);
+  if (conntrackAt.length && !scenario.path.middleboxes.some((m) => m.type === 'nat')) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
+  const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
+  if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
+  const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
+  const figureText = await writeRunFigures(r, scenario, o);
+  if (o.pcap) {
+    const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
+    let bytes: Uint8Array;
+    try {
+      bytes = toPcap(r.world.sim.trace.events, { at, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
+    } catch (e) {
+      if (e instanceof RangeError) throw new InputError([`--pcap-at: ${e.message}`]);
+      throw e;
+    }
+    try {
+      writeFileSync(o.pcap, bytes);
+    } catch (e) {
+      throw new InputError([`--pcap: cannot write ${o.pcap}: ${(e as Error).message}`]);
+    }
+  }
+  if (o.json) {
+    const extra = {
+      ...(timersAt.length ? { timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),
+      ...(conntrackAt.length ? { conntrack: r.conntrackTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),
+    };
+    out(JSON.stringify({ ...r.json, ...extra }, null, 1));
+    return;
+  }
+  out(humanTrace(r.world, scenario, r.json, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }).trimEnd());
+  for (const t of timersAt) {
+    if (!r.timerTables.some((x) => x.t === t)) out('', `== timers at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
+  }
+  for (const t of r.timerTables) {
+    out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
+    const lines = formatNetstat(t.rows);
+    out(...(lines.length ? lines : ['(no connections)']));
+  }
+  for (const t of conntrackAt) {
+    if (!r.conntrackTables.some((x) => x.t === t)) out('', `== conntrack at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
+  }
+  for (const t of r.conntrackTables) {
+    out('', `== conntrack at ${formatSeconds(t.t)} (conntrack -L: nat, proto, seconds left, state, original tuple, reply tuple, flags) ==`);
+    const lines = formatConntrack(t.rows);
+    out(...(lines.length ? lines : ['(no entries)']));
+  }
+  out(...figureText);
+}

@@ -1,0 +1,101 @@
+/**
+ * Tests that need a tool from outside Node (tshark, root with network namespaces, Jupyter,
+ * a Redis server, Chromium…). On a machine without it such a test is skipped with one line
+ * naming what to install, and the run ends with a count of the skips and their reasons
+ * (test/support/skip-reporter.ts). CI (.ci/run) installs every tool and sets
+ * KEEPALIVE_LAB_REQUIRE_TOOLS=1, which turns each such skip into a failure: CI skips nothing.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Set by .ci/run: a missing tool fails the test instead of skipping it. */
+export const REQUIRE_TOOLS = process.env['KEEPALIVE_LAB_REQUIRE_TOOLS'] === '1';
+
+export interface Need {
+  /** what the skip line calls it */
+  name: string;
+  /** how to get it on Debian */
+  install: string;
+  /** present on this machine? (evaluated once, lazily) */
+  check: () => boolean;
+}
+
+const onPath = (cmd: string, args: string[] = ['--version']): boolean => spawnSync(cmd, args, { stdio: 'ignore', timeout: 60_000 }).status === 0;
+
+const cache = new Map<Need, boolean>();
+const has = (n: Need): boolean => {
+  let v = cache.get(n);
+  if (v === undefined) cache.set(n, (v = n.check()));
+  return v;
+};
+
+export const TSHARK: Need = { name: 'tshark', install: 'apt-get install tshark', check: () => onPath('tshark', ['-v']) };
+
+/** root, network namespaces, iptables and tcpdump: the real-kernel calibration harness. */
+export const NETNS: Need = {
+  name: 'root with network namespaces, iptables and tcpdump',
+  install: 'run as root; apt-get install iproute2 iptables tcpdump',
+  check: () => {
+    if (process.getuid?.() !== 0 || !onPath('iptables') || !onPath('tcpdump')) return false;
+    const ns = `kal-probe-${process.pid}`;
+    const ok = spawnSync('ip', ['netns', 'add', ns], { stdio: 'ignore' }).status === 0;
+    if (ok) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    return ok;
+  },
+};
+
+export const JUPYTER: Need = {
+  name: 'Jupyter (jupyter_client) with the Deno kernel',
+  install: 'apt-get install jupyter-client python3-ipykernel; npm run notebooks:kernel',
+  check: () => spawnSync('/usr/bin/python3', ['-c', 'import jupyter_client'], { stdio: 'ignore' }).status === 0,
+};
+
+export const DEJAVU: Need = {
+  name: 'the DejaVu fonts',
+  install: 'apt-get install fonts-dejavu-core',
+  check: () => {
+    try {
+      execFileSync('test', ['-f', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf']);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** The line a skipped test carries (and the failure CI reports instead). */
+export const skipLine = (n: Need): string => `needs ${n.name} (${n.install})`;
+
+/**
+ * In a test body: return when every need is met; otherwise skip this test with one line, or
+ * (KEEPALIVE_LAB_REQUIRE_TOOLS=1) fail it.
+ */
+export function need(ctx: { skip: (note?: string) => never }, ...needs: Need[]): void {
+  for (const n of needs) {
+    if (has(n)) continue;
+    if (REQUIRE_TOOLS) throw new Error(`KEEPALIVE_LAB_REQUIRE_TOOLS=1 but this test ${skipLine(n)}`);
+    ctx.skip(skipLine(n));
+  }
+}
+
+/** For describe-level gating: true when every need is met (no skip recorded). */
+export const available = (...needs: Need[]): boolean => needs.every(has);
+
+/** A scratch directory removed after `fn`. */
+export function withTempDir<T>(fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Write `text` into a fresh temp dir and return the file's path (left for the OS to clean). */
+export function tempFile(name: string, text: string | Uint8Array): string {
+  const p = join(mkdtempSync(join(tmpdir(), 'kal-')), name);
+  writeFileSync(p, text);
+  return p;
+}
