@@ -14,6 +14,12 @@ export interface SimOptions {
   seed?: number | string;
   /** false: keep no trace records (listeners still run) */
   record?: boolean;
+  /**
+   * How the keepalive state machines run: compiled from their xstate definitions (default,
+   * fast) or as xstate actors. Both make the same decisions in the same order (tested), so a
+   * run gives the same bytes either way.
+   */
+  machines?: 'compiled' | 'xstate';
 }
 
 export class Sim {
@@ -24,10 +30,12 @@ export class Sim {
   private stopped = false;
   /** events executed so far */
   steps = 0;
+  readonly machines: 'compiled' | 'xstate';
 
   constructor(opts: SimOptions = {}) {
     this.rng = Rng.root(opts.seed ?? 1);
     this.trace = new Trace(opts.record ?? true);
+    this.machines = opts.machines ?? 'compiled';
   }
 
   /** Run `fn` at absolute time `t` (never in the past). */

@@ -6,7 +6,6 @@
  */
 import type { Conn } from '../tcp/conn.ts';
 import type { Host } from '../net/host.ts';
-import { keepaliveStateName } from '../tcp/keepalive/machine.ts';
 
 export interface TimerRow {
   host: string;
@@ -24,7 +23,7 @@ export interface TimerRow {
 
 function kaArmed(c: Conn): boolean {
   // idle vs probing from the kernel's counter, as the machine's `check` state does (PROBE_ANSWERED is trace-only)
-  const m = c.ka ? keepaliveStateName(c.ka.getSnapshot().value) : 'off';
+  const m = c.ka ? c.ka.state : 'off';
   const v = m === 'idle' || m === 'probing' ? (c.probesOut > 0 ? 'probing' : 'idle') : m;
   return v === 'idle' || v === 'probing';
 }

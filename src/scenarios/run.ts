@@ -36,6 +36,8 @@ export interface RunOptions {
   conntrackAt?: Micros[];
   /** keep the full trace (default true) */
   record?: boolean;
+  /** run the keepalive machines compiled (default) or as xstate actors (SimOptions.machines) */
+  machines?: 'compiled' | 'xstate';
 }
 
 export interface RunOutcome {
@@ -61,7 +63,7 @@ function lossSpec(loss: PathSpec['loss']): LossSpec {
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   const seed = opts.seed ?? sc.seed;
-  const world = new World({ seed, record: opts.record ?? true });
+  const world = new World({ seed, record: opts.record ?? true, ...(opts.machines ? { machines: opts.machines } : {}) });
   const names = Object.keys(sc.hosts);
   names.forEach((name, i) => {
     const h = sc.hosts[name];

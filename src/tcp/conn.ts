@@ -5,12 +5,11 @@
  * output.ts (what we send), rtx.ts (RTO, tail loss probe, RTO death),
  * keepalive/bind.ts (the keepalive machine's view of this block).
  */
-import type { Actor } from 'xstate';
 import type { Handle, Sim } from '../engine/sim.ts';
 import type { Micros } from '../engine/time.ts';
 import { seqDiff, type Seq } from '../wire/seq.ts';
 import type { HostStack } from './host-stack.ts';
-import type { keepaliveMachine } from './keepalive/machine.ts';
+import type { KeepaliveRun } from './keepalive/bind.ts';
 import type { SockOpts } from './options.ts';
 import type { TcpState } from './state.ts';
 import type { Errno } from './errno.ts';
@@ -70,7 +69,7 @@ export class Conn {
   /** last acceptable ACK (tp->rcv_tstamp) */
   rcvTstamp = 0;
   probesOut = 0;
-  ka: Actor<typeof keepaliveMachine> | null = null;
+  ka: KeepaliveRun | null = null;
   /** when the keepalive timer fires next, µs (valid while the machine is armed) */
   kaExpires: Micros = 0;
   /** last dupACK sent to an out-of-window segment, µs (tcp_oow_rate_limited) */

@@ -1,14 +1,25 @@
 /**
- * Binds one connection to its keepalive actor: the `KeepaliveHost` view of the control
- * block (facts read only when the timer fires) and the actor running on the simulator's
- * clock. Machine transitions go to the trace.
+ * Binds one connection to its keepalive machine: the `KeepaliveHost` view of the control
+ * block (facts read only when the timer fires) and the machine running on the simulator's
+ * clock — compiled from the xstate definition (compiled.ts) by default, or as an xstate actor
+ * (`new Sim({ machines: 'xstate' })`, for cross-checks: both give the same bytes). Machine
+ * transitions go to the trace.
  */
 import { createActor } from 'xstate';
 import { simClock } from '../../engine/xstate-clock.ts';
 import type { Conn } from '../conn.ts';
 import { keepaliveAbort } from '../close.ts';
 import { sendKeepaliveProbe } from '../output.ts';
-import { keepaliveMachine, keepaliveStateName, type KeepaliveHost } from './machine.ts';
+import { CompiledKeepalive, simKeepaliveClock } from './compiled.ts';
+import { keepaliveMachine, keepaliveStateName, type KeepaliveEvent, type KeepaliveHost } from './machine.ts';
+
+/** A running keepalive machine, however it runs. */
+export interface KeepaliveRun {
+  send(e: KeepaliveEvent): void;
+  stop(): void;
+  /** off, idle, probing or dead */
+  readonly state: string;
+}
 
 /** The machine's window onto a connection. */
 export function keepaliveHost(c: Conn): KeepaliveHost {
@@ -69,18 +80,30 @@ export function enableKeepalive(c: Conn): void {
   c.ka.send({ type: 'ENABLE' });
 }
 
-function createKeepalive(c: Conn) {
-  const actor = createActor(keepaliveMachine, { input: { host: keepaliveHost(c) }, clock: simClock(c.sim) });
+function createKeepalive(c: Conn): KeepaliveRun {
+  const host = keepaliveHost(c);
+  let observe: ((state: string) => void) | null = null;
   if (c.sim.trace.active) {
     let last = 'off';
-    actor.subscribe((snap) => {
-      const now = keepaliveStateName(snap.value);
+    observe = (now) => {
       if (now !== last) {
         c.sim.trace.emit({ kind: 'machine', t: c.sim.now, host: c.stack.name, conn: c.name, from: last, to: now });
         last = now;
       }
-    });
+    };
+  }
+  if (c.sim.machines === 'compiled') return new CompiledKeepalive(host, simKeepaliveClock(c.sim), observe);
+  const actor = createActor(keepaliveMachine, { input: { host }, clock: simClock(c.sim) });
+  if (observe) {
+    const o = observe;
+    actor.subscribe((snap) => o(keepaliveStateName(snap.value)));
   }
   actor.start();
-  return actor;
+  return {
+    send: (e) => actor.send(e),
+    stop: () => actor.stop(),
+    get state() {
+      return keepaliveStateName(actor.getSnapshot().value);
+    },
+  };
 }
