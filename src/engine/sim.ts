@@ -3,12 +3,12 @@
  * and the trace. Nothing here knows about TCP. A `Sim` owns all of its state, so many
  * can run in one process (sweeps, property tests).
  */
-import { EventQueue, type EventEntry } from './queue.ts';
+import { EventQueue, type Handle } from './queue.ts';
 import { Rng } from './rng.ts';
 import type { Micros } from './time.ts';
 import { Trace } from './trace.ts';
 
-export type Handle = EventEntry;
+export type { Handle };
 
 export interface SimOptions {
   seed?: number | string;
@@ -53,6 +53,16 @@ export class Sim {
     if (h) this.queue.cancel(h);
   }
 
+  /** Whether a scheduled event has yet to run (not run, not cancelled). */
+  isPending(h: Handle | null | undefined): boolean {
+    return h ? this.queue.isPending(h) : false;
+  }
+
+  /** When a scheduled event will run, or undefined once it ran or was cancelled. */
+  timeOf(h: Handle | null | undefined): Micros | undefined {
+    return h ? this.queue.timeOf(h) : undefined;
+  }
+
   /** Live events waiting. */
   get pending(): number {
     return this.queue.size;
@@ -70,11 +80,9 @@ export class Sim {
 
   /** Execute one event; false when the queue is empty. */
   step(): boolean {
-    const e = this.queue.pop();
-    if (!e) return false;
-    this.now = e.time;
-    const fn = e.fn as () => void;
-    e.fn = null;
+    const fn = this.queue.pop();
+    if (!fn) return false;
+    this.now = this.queue.lastTime;
     this.steps++;
     fn();
     return true;

@@ -118,7 +118,7 @@ function loggingClock(sim: Sim, log: string[]) {
       return sim.after(d, fn);
     },
     cancel: (h: Handle): void => {
-      log.push(`${sim.now} cancel @${h.time}${h.fn === null ? ' (already gone)' : ''}`);
+      log.push(`${sim.now} cancel @${sim.timeOf(h) ?? 'gone'}`);
       sim.cancel(h);
     },
   };
