@@ -8,6 +8,7 @@
 import { createActor } from 'xstate';
 import { simClock } from '../../engine/xstate-clock.ts';
 import type { Conn } from '../conn.ts';
+import type { KeepaliveFacts } from '../../os/profile.ts';
 import { keepaliveAbort } from '../close.ts';
 import { sendKeepaliveProbe } from '../output.ts';
 import { CompiledKeepalive, simKeepaliveClock } from './compiled.ts';
@@ -26,6 +27,7 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
   const profile = c.stack.profile;
   const ka = profile.keepalive;
   const lateRng = ka.lateUs && c.stack.tb.keepaliveLateUs ? c.stack.tb : null;
+  const facts: KeepaliveFacts = { probesOut: 0, keepCnt: 0, elapsed: 0, userTimeout: 0, keepIdle: 0, keepIntvl: 0 };
   const host: KeepaliveHost = {
     // tcp_keepalive_timer steps 2-4: off, CLOSE, SYN_SENT, LISTEN -> nothing; TIME_WAIT has no timer.
     applicable: ka.timerAlwaysArmed
@@ -36,15 +38,16 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
     keepIdle: () => c.keepIdleTicks(),
     keepIntvl: () => c.keepIntvlTicks(),
     probesOut: () => c.probesOut,
-    dead: () =>
-      profile.keepalive.isDead({
-        probesOut: c.probesOut,
-        keepCnt: c.keepCnt(),
-        elapsed: c.idleTicks(),
-        userTimeout: c.opts.userTimeout > 0 ? c.stack.tb.msecs(c.opts.userTimeout) : 0,
-        keepIdle: c.keepIdleTicks(),
-        keepIntvl: c.keepIntvlTicks(),
-      }),
+    dead: () => {
+      // one facts record per connection, refilled at each firing (no allocation per firing)
+      facts.probesOut = c.probesOut;
+      facts.keepCnt = c.keepCnt();
+      facts.elapsed = c.idleTicks();
+      facts.userTimeout = c.opts.userTimeout > 0 ? c.stack.tb.msecs(c.opts.userTimeout) : 0;
+      facts.keepIdle = c.keepIdleTicks();
+      facts.keepIntvl = c.keepIntvlTicks();
+      return profile.keepalive.isDead(facts);
+    },
     delayUs: (ticks) => {
       // only called when arming: remember the expiry for `ss -o` style views
       c.kaExpires = c.stack.tb.fireTime(c.sim.now, ticks);

@@ -28,7 +28,9 @@ import type { Handle, Sim } from '../../engine/sim.ts';
 import { KEEPALIVE_ASSIGNS, KEEPALIVE_DELAYS, KEEPALIVE_EFFECTS, KEEPALIVE_GUARDS, keepaliveMachine, type KeepaliveContext, type KeepaliveEvent, type KeepaliveHost } from './machine.ts';
 
 type Guard = (c: KeepaliveContext) => boolean;
-type Action = { kind: 'assign'; fn: (c: KeepaliveContext) => Partial<KeepaliveContext> } | { kind: 'effect'; fn: (c: KeepaliveContext) => void };
+type Updater = (c: KeepaliveContext) => unknown;
+/** An effect, or an `assign` as its keys and updaters (all evaluated against the context before any is set). */
+type Action = { effect: (c: KeepaliveContext) => void; keys: null; updaters: null } | { effect: null; keys: (keyof KeepaliveContext)[]; updaters: Updater[] };
 
 interface Transition {
   source: StateNode;
@@ -106,8 +108,11 @@ export function compileMachine(config: Raw): CompiledMachine {
     }
     const actions = asList(t['actions'] as string | string[] | undefined).map((a): Action => {
       if (typeof a !== 'string') fail(source.key, 'an inline action');
-      if (a in KEEPALIVE_ASSIGNS) return { kind: 'assign', fn: KEEPALIVE_ASSIGNS[a as keyof typeof KEEPALIVE_ASSIGNS] };
-      if (a in KEEPALIVE_EFFECTS) return { kind: 'effect', fn: KEEPALIVE_EFFECTS[a as keyof typeof KEEPALIVE_EFFECTS] };
+      if (a in KEEPALIVE_ASSIGNS) {
+        const props = Object.entries(KEEPALIVE_ASSIGNS[a as keyof typeof KEEPALIVE_ASSIGNS]) as [keyof KeepaliveContext, Updater][];
+        return { effect: null, keys: props.map(([k]) => k), updaters: props.map(([, f]) => f) };
+      }
+      if (a in KEEPALIVE_EFFECTS) return { effect: KEEPALIVE_EFFECTS[a as keyof typeof KEEPALIVE_EFFECTS], keys: null, updaters: null };
       return fail(source.key, `action '${a}'`);
     });
     return { source, guard, target, actions, reenter: t['reenter'] === true };
@@ -159,9 +164,12 @@ export class CompiledKeepalive {
   private processing = false;
   private stopRequested = false;
   private stopped = false;
+  /** events sent during a macrostep, in order (xstate's mailbox) */
   private readonly queue: string[] = [];
-  /** deferred clock operations of the running macrostep, in order */
-  private readonly deferred: (() => void)[] = [];
+  // clock operations deferred to the end of the macrostep: cancels, then the one schedule
+  private readonly cancels: Handle[] = [];
+  private schedule = false;
+  private scheduleDelay = 0;
   private readonly fireTimer = (): void => {
     this.timer = null;
     this.offer(AFTER);
@@ -177,8 +185,7 @@ export class CompiledKeepalive {
     this.ctx = { host, delayUs: 0 };
     this.leaf = m.initialLeaf;
     this.settle(m.root);
-    for (const d of this.deferred) d();
-    this.deferred.length = 0;
+    this.flush();
     this.observer?.(this.leaf.key); // an actor's observers see the initial snapshot when it starts
   }
 
@@ -212,22 +219,34 @@ export class CompiledKeepalive {
 
   private offer(type: string): void {
     if (this.stopped) return;
-    // one mailbox, first in first out: an event sent while a macrostep runs waits its turn
-    this.queue.push(type);
-    if (this.processing) return;
+    if (this.processing) {
+      this.queue.push(type); // one mailbox, first in first out: it waits its turn
+      return;
+    }
     this.processing = true;
-    while (this.queue.length > 0) {
-      this.macrostep(this.queue.shift() as string);
-      for (const d of this.deferred) d();
-      this.deferred.length = 0;
+    let next: string | undefined = type;
+    while (next !== undefined) {
+      this.macrostep(next);
+      this.flush();
       this.observer?.(this.leaf.key);
       // a top-level final state ends the run, as does stop() called during the macrostep
       if ((this.leaf.final && this.leaf.parent === this.m.root) || this.stopRequested) {
         this.halt();
         break;
       }
+      next = this.queue.shift();
     }
     this.processing = false;
+  }
+
+  /** Run the deferred clock operations of a macrostep. */
+  private flush(): void {
+    for (let i = 0; i < this.cancels.length; i++) this.clock.cancel(this.cancels[i] as Handle);
+    this.cancels.length = 0;
+    if (this.schedule) {
+      this.schedule = false;
+      if (!this.stopped) this.timer = this.clock.after(this.scheduleDelay, this.fireTimer);
+    }
   }
 
   private macrostep(type: string): void {
@@ -244,16 +263,26 @@ export class CompiledKeepalive {
   }
 
   private select(type: string): Transition | null {
+    const ctx = this.ctx;
     for (let n: StateNode | null = this.leaf; n; n = n.parent) {
       const ts = type === AFTER ? (n === this.timerNode ? n.after?.transitions : undefined) : n.on.get(type);
       if (!ts) continue;
-      for (const t of ts) if (!t.guard || t.guard(this.ctx)) return t;
+      for (let i = 0; i < ts.length; i++) {
+        const t = ts[i] as Transition;
+        if (!t.guard || t.guard(ctx)) return t;
+      }
     }
     return null;
   }
 
   private selectAlways(): Transition | null {
-    for (let n: StateNode | null = this.leaf; n; n = n.parent) for (const t of n.always) if (!t.guard || t.guard(this.ctx)) return t;
+    const ctx = this.ctx;
+    for (let n: StateNode | null = this.leaf; n; n = n.parent) {
+      for (let i = 0; i < n.always.length; i++) {
+        const t = n.always[i] as Transition;
+        if (!t.guard || t.guard(ctx)) return t;
+      }
+    }
     return null;
   }
 
@@ -263,32 +292,38 @@ export class CompiledKeepalive {
       // source's parent, whether it re-enters itself or moves to a sibling
       for (let n: StateNode | null = this.leaf; n; n = n.parent) {
         if (n === this.timerNode) {
-          const h = this.timer;
+          if (this.timer) this.cancels.push(this.timer);
           this.timer = null;
           this.timerNode = null;
-          if (h) this.deferred.push(() => this.clock.cancel(h));
+          this.schedule = false;
         }
         if (n === t.source) break;
       }
     }
-    for (const a of t.actions) {
-      if (a.kind === 'assign') Object.assign(this.ctx, a.fn(this.ctx));
-      else a.fn(this.ctx);
+    const ctx = this.ctx as unknown as Record<string, unknown>;
+    for (let i = 0; i < t.actions.length; i++) {
+      const a = t.actions[i] as Action;
+      if (a.effect) {
+        a.effect(this.ctx);
+        continue;
+      }
+      if (a.keys.length === 1) ctx[a.keys[0] as string] = (a.updaters[0] as Updater)(this.ctx);
+      else {
+        const values = a.updaters.map((u) => u(this.ctx));
+        a.keys.forEach((k, j) => (ctx[k] = values[j]));
+      }
     }
     if (t.target) this.settle(t.target);
   }
 
-  /** Enter `n` and its initial descendants; schedule the `after` timer of each entered node. */
+  /** Enter `n` and its initial descendants; an entered node's `after` timer is scheduled at the end of the macrostep. */
   private settle(n: StateNode): void {
     for (let x: StateNode | null = n; x; x = x.initial) {
       this.leaf = x;
       if (x.after) {
-        const delay = x.after.delay(this.ctx);
-        const node = x;
-        this.timerNode = node;
-        this.deferred.push(() => {
-          if (this.timerNode === node && !this.stopped) this.timer = this.clock.after(delay, this.fireTimer);
-        });
+        this.timerNode = x;
+        this.schedule = true;
+        this.scheduleDelay = x.after.delay(this.ctx);
       }
     }
   }

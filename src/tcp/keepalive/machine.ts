@@ -77,12 +77,15 @@ export const KEEPALIVE_GUARDS = {
   probesOut: (c: KeepaliveContext) => c.host.probesOut() > 0,
 } satisfies Record<string, (c: KeepaliveContext) => boolean>;
 
-/** Context updates (xstate `assign`): the delay of the timer armed on entering `armed`. */
+/**
+ * Context updates (xstate `assign` in its property form): per context key, its new value —
+ * here the delay of the timer armed on entering `armed`.
+ */
 export const KEEPALIVE_ASSIGNS = {
-  armIdle: (c: KeepaliveContext) => ({ delayUs: c.host.delayUs(c.host.keepIdle()) }),
-  armRemaining: (c: KeepaliveContext) => ({ delayUs: c.host.delayUs(Math.max(0, c.host.keepIdle() - c.host.elapsed())) }),
-  armInterval: (c: KeepaliveContext) => ({ delayUs: c.host.delayUs(c.host.keepIntvl()) }),
-} satisfies Record<string, (c: KeepaliveContext) => Partial<KeepaliveContext>>;
+  armIdle: { delayUs: (c: KeepaliveContext) => c.host.delayUs(c.host.keepIdle()) },
+  armRemaining: { delayUs: (c: KeepaliveContext) => c.host.delayUs(Math.max(0, c.host.keepIdle() - c.host.elapsed())) },
+  armInterval: { delayUs: (c: KeepaliveContext) => c.host.delayUs(c.host.keepIntvl()) },
+} satisfies Record<string, { [K in keyof KeepaliveContext]?: (c: KeepaliveContext) => KeepaliveContext[K] }>;
 
 /** Side effects on the endpoint. */
 export const KEEPALIVE_EFFECTS = {
@@ -115,9 +118,9 @@ export const keepaliveMachine = setup({
     fired: ({ context }) => KEEPALIVE_EFFECTS.fired(context),
     sendProbe: ({ context }) => KEEPALIVE_EFFECTS.sendProbe(context),
     abort: ({ context }) => KEEPALIVE_EFFECTS.abort(context),
-    armIdle: assign(({ context }) => KEEPALIVE_ASSIGNS.armIdle(context)),
-    armRemaining: assign(({ context }) => KEEPALIVE_ASSIGNS.armRemaining(context)),
-    armInterval: assign(({ context }) => KEEPALIVE_ASSIGNS.armInterval(context)),
+    armIdle: assign({ delayUs: ({ context }) => KEEPALIVE_ASSIGNS.armIdle.delayUs(context) }),
+    armRemaining: assign({ delayUs: ({ context }) => KEEPALIVE_ASSIGNS.armRemaining.delayUs(context) }),
+    armInterval: assign({ delayUs: ({ context }) => KEEPALIVE_ASSIGNS.armInterval.delayUs(context) }),
   },
 }).createMachine({
   id: 'keepalive',
