@@ -107,10 +107,6 @@ export class Conn {
     this.name = `${stack.name}:${lport}>${stack.nameOf(rip)}:${rport}`;
   }
 
-  get key(): string {
-    return connKey(this.lport, this.rip, this.rport);
-  }
-
   /** Current tick (jiffy) on this host. */
   ticks(): number {
     return this.stack.tb.ticks(this.sim.now);
@@ -176,5 +172,3 @@ export class Conn {
     for (const w of ws) w();
   }
 }
-
-export const connKey = (lport: number, rip: string, rport: number): string => `${lport}|${rip}|${rport}`;
