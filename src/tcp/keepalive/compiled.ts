@@ -52,6 +52,12 @@ interface StateNode {
   always: Transition[];
   /** the `after` timer: delay (µs) evaluated at entry, and the transitions its firing offers */
   after: { delay: (c: KeepaliveContext) => number; transitions: Transition[] } | null;
+  // What an event offers while this node is the active leaf: its own transitions, then its
+  // parent's, and so on up — xstate takes the first enabled one in that order, which is the
+  // order of these flattened lists (built once by the compiler).
+  offers: Map<string, Transition[]>;
+  afterOffers: Transition[];
+  alwaysOffers: Transition[];
 }
 
 /** The event type under which a node's `after` timer is offered. */
@@ -78,7 +84,7 @@ export function compileMachine(config: Raw): CompiledMachine {
   const build = (key: string, raw: Raw, parent: StateNode | null): StateNode => {
     for (const k of Object.keys(raw)) if (!ALLOWED_STATE_KEYS.has(k)) fail(key, `state key '${k}'`);
     if (raw['type'] !== undefined && raw['type'] !== 'final') fail(key, `state type '${String(raw['type'])}'`);
-    const node: StateNode = { key, parent, depth: parent ? parent.depth + 1 : 0, children: new Map(), initial: null, final: raw['type'] === 'final', on: new Map(), always: [], after: null };
+    const node: StateNode = { key, parent, depth: parent ? parent.depth + 1 : 0, children: new Map(), initial: null, final: raw['type'] === 'final', on: new Map(), always: [], after: null, offers: new Map(), afterOffers: [], alwaysOffers: [] };
     for (const [k, v] of Object.entries((raw['states'] as Record<string, Raw> | undefined) ?? {})) node.children.set(k, build(k, v, node));
     return node;
   };
@@ -132,6 +138,17 @@ export function compileMachine(config: Raw): CompiledMachine {
       const [name, v] = after[0] as [string, unknown];
       if (!(name in KEEPALIVE_DELAYS)) fail(n.key, `delay '${name}' (named delays only)`);
       n.after = { delay: KEEPALIVE_DELAYS[name as keyof typeof KEEPALIVE_DELAYS], transitions: asList(v).map((x) => transition(n, x)) };
+    }
+  }
+  for (const [n] of nodesByRaw) {
+    const chain: StateNode[] = [];
+    for (let x: StateNode | null = n; x; x = x.parent) chain.push(x);
+    // one pending timer at a time: no state with an `after` inside another one's
+    if (chain.filter((x) => x.after).length > 1) fail(n.key, 'an after timer nested in a state with an after timer');
+    for (const x of chain) {
+      for (const [ev, ts] of x.on) n.offers.set(ev, [...(n.offers.get(ev) ?? []), ...ts]);
+      n.alwaysOffers.push(...x.always);
+      if (x.after) n.afterOffers.push(...x.after.transitions);
     }
   }
   const initialLeaf = descend(root);
@@ -263,25 +280,21 @@ export class CompiledKeepalive {
   }
 
   private select(type: string): Transition | null {
-    const ctx = this.ctx;
-    for (let n: StateNode | null = this.leaf; n; n = n.parent) {
-      const ts = type === AFTER ? (n === this.timerNode ? n.after?.transitions : undefined) : n.on.get(type);
-      if (!ts) continue;
-      for (let i = 0; i < ts.length; i++) {
-        const t = ts[i] as Transition;
-        if (!t.guard || t.guard(ctx)) return t;
-      }
-    }
-    return null;
+    // the pending timer always belongs to the leaf or one of its ancestors (exits cancel it)
+    const ts = type === AFTER ? (this.timerNode ? this.leaf.afterOffers : undefined) : this.leaf.offers.get(type);
+    return ts ? this.first(ts) : null;
   }
 
   private selectAlways(): Transition | null {
+    return this.first(this.leaf.alwaysOffers);
+  }
+
+  /** The first transition whose guard holds (document order, leaf first). */
+  private first(ts: Transition[]): Transition | null {
     const ctx = this.ctx;
-    for (let n: StateNode | null = this.leaf; n; n = n.parent) {
-      for (let i = 0; i < n.always.length; i++) {
-        const t = n.always[i] as Transition;
-        if (!t.guard || t.guard(ctx)) return t;
-      }
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i] as Transition;
+      if (!t.guard || t.guard(ctx)) return t;
     }
     return null;
   }
