@@ -23,6 +23,12 @@ import type { Micros } from './time.ts';
  */
 export type Handle = number;
 
+/**
+ * What an event runs: a function, or an object whose `run()` is called — a long-lived timer
+ * owner (a keepalive machine) schedules itself and needs no closure per connection.
+ */
+export type Callback = (() => void) | { run(): void };
+
 /** Slots per generation step: a handle is gen · SLOTS + slot, exact below 2^53. */
 const SLOTS = 2 ** 22;
 
@@ -33,7 +39,7 @@ export class EventQueue {
   private slotAt: Int32Array;
   private n = 0;
   // the slots, by slot number
-  private fns: ((() => void) | null)[] = [];
+  private fns: (Callback | null)[] = [];
   private due: Float64Array;
   private gens: Float64Array;
   private free: Int32Array;
@@ -65,7 +71,7 @@ export class EventQueue {
     return this.n;
   }
 
-  push(time: Micros, fn: () => void): Handle {
+  push(time: Micros, fn: Callback): Handle {
     const slot = this.nFree > 0 ? (this.free[--this.nFree] as number) : this.newSlot();
     this.fns[slot] = fn;
     this.due[slot] = time;
@@ -111,11 +117,11 @@ export class EventQueue {
    * Remove the next live event and return its callback (its time and seq in `lastTime` and
    * `lastSeq`); undefined when none is left. It can no longer be cancelled.
    */
-  pop(): (() => void) | undefined {
+  pop(): Callback | undefined {
     for (;;) {
       if (this.n === 0) return undefined;
       const slot = this.slotAt[0] as number;
-      const fn = this.fns[slot] as (() => void) | null;
+      const fn = this.fns[slot] as Callback | null;
       this.lastTime = this.times[0] as number;
       this.lastSeq = this.seqs[0] as number;
       this.removeTop();

@@ -3,12 +3,12 @@
  * and the trace. Nothing here knows about TCP. A `Sim` owns all of its state, so many
  * can run in one process (sweeps, property tests).
  */
-import { EventQueue, type Handle } from './queue.ts';
+import { EventQueue, type Callback, type Handle } from './queue.ts';
 import { Rng } from './rng.ts';
 import type { Micros } from './time.ts';
 import { Trace } from './trace.ts';
 
-export type { Handle };
+export type { Callback, Handle };
 
 export interface SimOptions {
   seed?: number | string;
@@ -39,13 +39,13 @@ export class Sim {
   }
 
   /** Run `fn` at absolute time `t` (never in the past). */
-  at(t: Micros, fn: () => void): Handle {
+  at(t: Micros, fn: Callback): Handle {
     if (!Number.isInteger(t)) throw new RangeError(`event time must be integer µs, got ${t}`);
     return this.queue.push(t < this.now ? this.now : t, fn);
   }
 
   /** Run `fn` after `delay` µs. */
-  after(delay: Micros, fn: () => void): Handle {
+  after(delay: Micros, fn: Callback): Handle {
     return this.at(this.now + Math.max(0, Math.round(delay)), fn);
   }
 
@@ -84,7 +84,8 @@ export class Sim {
     if (!fn) return false;
     this.now = this.queue.lastTime;
     this.steps++;
-    fn();
+    if (typeof fn === 'function') fn();
+    else fn.run();
     return true;
   }
 

@@ -1,15 +1,15 @@
 /**
  * A host's connections by 4-tuple. Packets are matched through an index by peer address and
  * then by local · 65536 + peer port, so the packet path builds no string and hashes none
- * (an address string's hash is cached in the string). A second map keyed by the tuple text
- * keeps the order in which connections were added — the order `netstat`-style views list
- * them — with Map semantics (a replaced entry keeps its place).
+ * (an address string's hash is cached in the string). An insertion-ordered set keeps the
+ * order in which connections were added — the order `netstat`-style views list them — with
+ * Map semantics: a connection that replaces another on the same tuple takes its place.
  */
 import type { Conn } from '../tcp/conn.ts';
 
 export class ConnTable {
   private readonly index = new Map<string, Map<number, Conn>>();
-  private readonly ordered = new Map<string, Conn>();
+  private ordered = new Set<Conn>();
 
   get size(): number {
     return this.ordered.size;
@@ -26,8 +26,12 @@ export class ConnTable {
   add(c: Conn): void {
     let byPorts = this.index.get(c.rip);
     if (!byPorts) this.index.set(c.rip, (byPorts = new Map()));
-    byPorts.set(c.lport * 65536 + c.rport, c);
-    this.ordered.set(`${c.lport}|${c.rip}|${c.rport}`, c);
+    const k = c.lport * 65536 + c.rport;
+    const old = byPorts.get(k);
+    byPorts.set(k, c);
+    if (old === c) return;
+    if (old) this.ordered = new Set([...this.ordered].map((x) => (x === old ? c : x))); // rare: keep the place
+    else this.ordered.add(c);
   }
 
   /** Forget `c` (and only `c`: a newer connection on the same tuple stays). */
@@ -37,7 +41,7 @@ export class ConnTable {
     if (byPorts?.get(k) !== c) return;
     byPorts.delete(k);
     if (byPorts.size === 0) this.index.delete(c.rip);
-    this.ordered.delete(`${c.lport}|${c.rip}|${c.rport}`);
+    this.ordered.delete(c);
   }
 
   values(): IterableIterator<Conn> {

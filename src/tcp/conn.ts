@@ -17,8 +17,6 @@ import type { Errno } from './errno.ts';
 export class Conn {
   state: TcpState = 'CLOSED';
   readonly sim: Sim;
-  /** `host:port>peer:port`, used in traces */
-  readonly name: string;
 
   // Send sequence space
   iss: Seq = 0;
@@ -104,7 +102,13 @@ export class Conn {
     public opts: SockOpts,
   ) {
     this.sim = stack.sim;
-    this.name = `${stack.name}:${lport}>${stack.nameOf(rip)}:${rport}`;
+  }
+
+  private nameText: string | null = null;
+
+  /** `host:port>peer:port`, used in traces (built on first use: untraced runs never need it) */
+  get name(): string {
+    return (this.nameText ??= `${this.stack.name}:${this.lport}>${this.stack.nameOf(this.rip)}:${this.rport}`);
   }
 
   /** Current tick (jiffy) on this host. */

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventQueue, type Handle } from '../../src/engine/queue.ts';
+import { EventQueue, type Callback, type Handle } from '../../src/engine/queue.ts';
 
 const noop = (): void => {};
 
@@ -35,7 +35,7 @@ describe('EventQueue', () => {
     const labels: string[] = [];
     for (const l of ['a', 'b', 'c', 'd', 'e']) q.push(10, () => labels.push(l));
     // Act
-    for (let fn = q.pop(); fn; fn = q.pop()) fn();
+    for (let fn = q.pop(); fn; fn = q.pop()) (fn as () => void)();
     // Assert
     expect(labels).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
@@ -176,9 +176,9 @@ describe('EventQueue', () => {
       fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
         const { q, push, info } = recording();
         const live: Handle[] = [];
-        const fnOf = new Map<() => void, Handle>();
+        const fnOf = new Map<Callback, Handle>();
         let last: [number, number] = [-1, -1];
-        const check = (fn: (() => void) | undefined): void => {
+        const check = (fn: Callback | undefined): void => {
           const want = [...live].sort((x, y) => info(x).time - info(y).time || info(x).seq - info(y).seq)[0];
           expect(fn === undefined ? undefined : fnOf.get(fn)).toBe(want);
           if (!fn || want === undefined) return;

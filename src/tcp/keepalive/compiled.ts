@@ -165,45 +165,51 @@ function descend(n: StateNode): StateNode {
 /** The keepalive machine's table, built once. */
 export const COMPILED_KEEPALIVE: CompiledMachine = compileMachine(keepaliveMachine.config as unknown as Raw);
 
-/** The clock a compiled machine runs on: the simulator's queue. */
+/** The clock a compiled machine runs on: the simulator itself (`Sim.after`, `Sim.cancel`). */
 export interface KeepaliveClock {
-  after(delayUs: number, fn: () => void): Handle;
+  after(delayUs: number, fn: (() => void) | { run(): void }): Handle;
   cancel(h: Handle): void;
 }
 
-/** One endpoint's keepalive machine, run from the compiled table. */
-export class CompiledKeepalive {
+/**
+ * One endpoint's keepalive machine, run from the compiled table. It is its own xstate
+ * context (`host`, `delayUs`) and its own timer callback (`run`), so a connection carries one
+ * object for its machine — memory per connection is a target (bench/README.md).
+ */
+export class CompiledKeepalive implements KeepaliveContext {
   private leaf: StateNode;
-  private readonly ctx: KeepaliveContext;
-  /** the pending `after` timer: the node it belongs to and its clock handle */
+  delayUs = 0;
+  /** the pending `after` timer: the node it belongs to and its clock handle (0: none) */
   private timerNode: StateNode | null = null;
-  private timer: Handle | null = null;
+  private timer: Handle = 0;
   private processing = false;
   private stopRequested = false;
   private stopped = false;
-  /** events sent during a macrostep, in order (xstate's mailbox) */
-  private readonly queue: string[] = [];
-  // clock operations deferred to the end of the macrostep: cancels, then the one schedule
-  private readonly cancels: Handle[] = [];
+  /** events sent during a macrostep, in order (xstate's mailbox); made when first needed */
+  private queue: string[] | null = null;
+  // clock operations deferred to the end of the macrostep: the cancel of the old timer (only
+  // one timer exists at a time), then the schedule of the new one
+  private cancelHandle: Handle = 0;
   private schedule = false;
   private scheduleDelay = 0;
-  private readonly fireTimer = (): void => {
-    this.timer = null;
-    this.offer(AFTER);
-  };
 
   constructor(
-    host: KeepaliveHost,
+    readonly host: KeepaliveHost,
     private readonly clock: KeepaliveClock,
     /** told the leaf's name after every macrostep (xstate's observer `next`) */
     private readonly observer: ((state: string) => void) | null = null,
     private readonly m: CompiledMachine = COMPILED_KEEPALIVE,
   ) {
-    this.ctx = { host, delayUs: 0 };
     this.leaf = m.initialLeaf;
     this.settle(m.root);
     this.flush();
     this.observer?.(this.leaf.key); // an actor's observers see the initial snapshot when it starts
+  }
+
+  /** The timer fired (the clock calls this). */
+  run(): void {
+    this.timer = 0;
+    this.offer(AFTER);
   }
 
   /** The current state as one word: off, idle, probing, dead (keepaliveStateName of the actor). */
@@ -220,7 +226,7 @@ export class CompiledKeepalive {
     if (this.stopped) return;
     if (this.processing) {
       this.stopRequested = true;
-      this.queue.length = 0;
+      this.queue = null;
       return;
     }
     this.halt();
@@ -228,16 +234,16 @@ export class CompiledKeepalive {
 
   private halt(): void {
     this.stopped = true;
-    this.queue.length = 0;
+    this.queue = null;
     if (this.timer) this.clock.cancel(this.timer);
-    this.timer = null;
+    this.timer = 0;
     this.timerNode = null;
   }
 
   private offer(type: string): void {
     if (this.stopped) return;
     if (this.processing) {
-      this.queue.push(type); // one mailbox, first in first out: it waits its turn
+      (this.queue ??= []).push(type); // one mailbox, first in first out: it waits its turn
       return;
     }
     this.processing = true;
@@ -251,18 +257,20 @@ export class CompiledKeepalive {
         this.halt();
         break;
       }
-      next = this.queue.shift();
+      next = this.queue?.shift();
     }
     this.processing = false;
   }
 
   /** Run the deferred clock operations of a macrostep. */
   private flush(): void {
-    for (let i = 0; i < this.cancels.length; i++) this.clock.cancel(this.cancels[i] as Handle);
-    this.cancels.length = 0;
+    if (this.cancelHandle) {
+      this.clock.cancel(this.cancelHandle);
+      this.cancelHandle = 0;
+    }
     if (this.schedule) {
       this.schedule = false;
-      if (!this.stopped) this.timer = this.clock.after(this.scheduleDelay, this.fireTimer);
+      if (!this.stopped) this.timer = this.clock.after(this.scheduleDelay, this);
     }
   }
 
@@ -291,7 +299,7 @@ export class CompiledKeepalive {
 
   /** The first transition whose guard holds (document order, leaf first). */
   private first(ts: Transition[]): Transition | null {
-    const ctx = this.ctx;
+    const ctx: KeepaliveContext = this;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i] as Transition;
       if (!t.guard || t.guard(ctx)) return t;
@@ -305,24 +313,24 @@ export class CompiledKeepalive {
       // source's parent, whether it re-enters itself or moves to a sibling
       for (let n: StateNode | null = this.leaf; n; n = n.parent) {
         if (n === this.timerNode) {
-          if (this.timer) this.cancels.push(this.timer);
-          this.timer = null;
+          if (this.timer) this.cancelHandle = this.timer;
+          this.timer = 0;
           this.timerNode = null;
           this.schedule = false;
         }
         if (n === t.source) break;
       }
     }
-    const ctx = this.ctx as unknown as Record<string, unknown>;
+    const ctx = this as unknown as Record<string, unknown>;
     for (let i = 0; i < t.actions.length; i++) {
       const a = t.actions[i] as Action;
       if (a.effect) {
-        a.effect(this.ctx);
+        a.effect(this);
         continue;
       }
-      if (a.keys.length === 1) ctx[a.keys[0] as string] = (a.updaters[0] as Updater)(this.ctx);
+      if (a.keys.length === 1) ctx[a.keys[0] as string] = (a.updaters[0] as Updater)(this);
       else {
-        const values = a.updaters.map((u) => u(this.ctx));
+        const values = a.updaters.map((u) => u(this));
         a.keys.forEach((k, j) => (ctx[k] = values[j]));
       }
     }
@@ -336,14 +344,8 @@ export class CompiledKeepalive {
       if (x.after) {
         this.timerNode = x;
         this.schedule = true;
-        this.scheduleDelay = x.after.delay(this.ctx);
+        this.scheduleDelay = x.after.delay(this);
       }
     }
   }
 }
-
-/** The simulator's clock for compiled machines. */
-export const simKeepaliveClock = (sim: Sim): KeepaliveClock => ({
-  after: (d, fn) => sim.after(d, fn),
-  cancel: (h) => sim.cancel(h),
-});
