@@ -25,7 +25,8 @@ export function renderCursor(root: HTMLElement, r: RunOutcome, sc: Scenario, sta
   const conntrack = hasNat ? h('pre', { class: 'table', id: 'conntrack' }, '…') : null;
   root.replaceChildren(
     h('p', { class: 'status' }, `${sent} of ${all} packets sent by ${secs(t)} s`),
-    table,
+    h('div', { class: 'scroll' }, table),
+    socks.some((x) => x.machine === '—') ? h('p', { class: 'status' }, '— : keepalive was never enabled on that socket') : '',
     h('h3', {}, 'netstat -tno ', h('span', { class: 'status' }, '(host, Recv-Q, Send-Q, local, peer, state, timer (seconds left/retransmits/probes))')),
     netstat,
     ...(conntrack ? [h('h3', {}, 'conntrack -L ', h('span', { class: 'status' }, '(NAT, proto, seconds left, state, original tuple, reply tuple, flags)')), conntrack] : []),

@@ -52,15 +52,25 @@ function knob(k: KnobSpec, ev: FormEvents, slug: string): HTMLElement {
   const hintId = `${id}-hint`;
   const range = h('input', { type: 'range', id: `${id}-range`, min: 0, max: POS, step: 1, 'aria-label': `${k.label}${k.name ? ` (${k.name})` : ''}, slider`, 'aria-describedby': hintId, disabled: k.disabled === true || k.value === null, 'data-knob': slug });
   const num = h('input', { type: 'number', id, min: k.min, max: k.max, step: k.step, disabled: k.disabled === true || k.value === null, 'aria-describedby': hintId, 'data-knob-number': slug });
+  let last = { pos: 0, v: k.value ?? k.min };
   const show = (v: number): void => {
     range.value = String(k.scale.toPos(v));
+    last = { pos: Number(range.value), v };
     range.setAttribute('aria-valuetext', `${v} ${k.unit}`);
     num.value = String(v);
   };
   if (k.value !== null) show(k.value);
   const send = debounce((v: number) => ev.set(k.write(v)), 120);
   range.addEventListener('input', () => {
-    const v = Math.min(k.max, Math.max(k.min, k.scale.fromPos(Number(range.value))));
+    const pos = Number(range.value);
+    let v = Math.min(k.max, Math.max(k.min, k.scale.fromPos(pos)));
+    // on a log scale one arrow-key step can round to the same value (or back): move one unit on
+    const dir = Math.sign(pos - last.pos);
+    if (dir !== 0 && (v - last.v) * dir <= 0) {
+      v = Math.min(k.max, Math.max(k.min, +(last.v + dir * k.step).toFixed(6)));
+      range.value = String(Math.max(k.scale.toPos(v), dir > 0 ? pos : 0));
+    }
+    last = { pos: Number(range.value), v };
     num.value = String(v);
     range.setAttribute('aria-valuetext', `${v} ${k.unit}`);
     send(v);
@@ -69,6 +79,7 @@ function knob(k: KnobSpec, ev: FormEvents, slug: string): HTMLElement {
     const v = Number(num.value);
     if (num.value.trim() === '' || !Number.isFinite(v)) return;
     range.value = String(k.scale.toPos(v));
+    last = { pos: Number(range.value), v };
     ev.set(k.write(v)); // out-of-range values go through: validation answers with the CLI's message
   });
   return h(
