@@ -94,7 +94,7 @@ function apply(next: LabState, o: { form?: boolean; editor?: boolean; at?: numbe
   el.status.textContent = `Ran ${p.scenario.name} (seed ${run.json.seed}) in ${ms.toFixed(1)} ms of your computer's time: ${secs(end)} s of virtual time, ${run.json.summary.packets} packets.`;
   el.description.textContent = p.scenario.description;
   if (first || o.form) renderForm(el.form, p.scenario, state.seed, end / 1e6, formEvents);
-  renderStory(el.summary, story(run.json));
+  renderStory(el.summary, story(run.json, run.world.sim.trace.events));
   const points = vantagePoints(run.world.sim.trace.events);
   const want = el.vantage.value || (p.scenario.vantage?.[0] ?? Object.keys(p.scenario.hosts)[0] ?? '');
   el.vantage.replaceChildren(...points.map((v) => h('option', { value: v, selected: v === want }, v)));

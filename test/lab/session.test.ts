@@ -75,6 +75,20 @@ describe('the lab runs what the CLI runs', () => {
     expect(w.ok && field(w.scenario, 'client', 'retries').name).toBe('TcpMaxDataRetransmissions');
   });
 
+  it('60/10/3 on the client, then the OS switched: each OS\'s option names, the same run as the CLI', async () => {
+    const set = ['hosts.client.socket.TCP_KEEPIDLE=60', 'hosts.client.socket.TCP_KEEPINTVL=10', 'hosts.client.socket.TCP_KEEPCNT=3'];
+    const linux = prepare({ ...initialState('os-cable-pull'), set });
+    if (!linux.ok) throw new Error(linux.problems.join('\n'));
+    for (const os of ['macos', 'freebsd', 'windows'] as const) {
+      const s = { ...initialState('os-cable-pull'), set: [...set, ...osSwitch(linux.scenario, 'client', os)] };
+      const p = prepare(s);
+      if (!p.ok) throw new Error(p.problems.join('\n'));
+      expect(field(p.scenario, 'client', 'idle')).toMatchObject({ name: os === 'macos' ? 'TCP_KEEPALIVE' : 'TCP_KEEPIDLE', value: 60, source: 'socket' });
+      expect(field(p.scenario, 'client', 'cnt')).toMatchObject({ value: 3, source: 'socket' });
+      expect(labJson(s)).toBe((await cli(...args(s), '--json')).out);
+    }
+  });
+
   it('a setsockopt step is the field the slider moves (it runs after the host defaults)', async () => {
     const p = prepare(initialState('seed001-socket-overrides'));
     if (!p.ok) throw new Error('invalid');
@@ -195,5 +209,15 @@ describe('the summary in words', () => {
     expect(m).not.toBeNull();
     expect(words).toContain(`${m?.[2]} s after the fault (at ${m?.[1]} s)`);
     expect(words).toContain('recv() failed with ETIMEDOUT');
+  });
+
+  it('says when a NAT broke the flow, and counts the delay from there', () => {
+    const s = { ...initialState('aws-natgw-keepidle-300'), set: ['hosts.client.socket.TCP_KEEPIDLE=360'] };
+    const p = prepare(s);
+    if (!p.ok) throw new Error('invalid');
+    const r = simulate(p.scenario, s);
+    const words = story(r.json, r.world.sim.trace.events).map((x) => x.text).join('\n');
+    expect(words).toContain('At 351.002000 s the middlebox "nat": expired 10.0.0.1:57731 > 10.0.0.2:5432');
+    expect(words).toContain('1548.998 s after the middlebox broke the flow (expire), at 1900.000000 s: its send() failed with ECONNRESET');
   });
 });

@@ -8,6 +8,7 @@
 import { STRERROR, type Errno } from '../../../src/tcp/errno.ts';
 import type { RunJson } from '../../../src/scenarios/result.ts';
 import { computeMetrics } from '../../../src/metrics/index.ts';
+import type { TraceEvent } from '../../../src/engine/trace.ts';
 
 export interface Sentence {
   /** what the sentence is about, for styling: fault, learned, kernel, silent, alarm, nat, cost, verdict */
@@ -20,17 +21,25 @@ const delay = (d: number): string => `${d.toFixed(3)} s`;
 const group = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const errnoText = (e: string): string => (e in STRERROR ? `${e} ("${STRERROR[e as Errno]}")` : e);
 
-export function story(run: RunJson): Sentence[] {
+/** What a middlebox did that breaks or ends a flow (the trace's NAT/proxy actions). */
+const BREAKS = new Set(['expire', 'evict', 'refuse', 'rst', 'icmp', 'idle', 'close']);
+
+/** `events`: the run's trace, for what middleboxes did (the run document keeps their words, not their actions). */
+export function story(run: RunJson, events: readonly TraceEvent[] = []): Sentence[] {
   const s = run.summary;
   const m = computeMetrics(run);
   const out: Sentence[] = [];
-  for (const f of run.events.filter((e) => e.kind === 'fault')) out.push({ kind: 'fault', text: `At ${at(f.t)}: ${f.detail}.` });
-  for (const e of run.events.filter((x) => x.kind === 'nat' && /^(expire|evict|refuse|idle)\b/.test(x.detail))) {
-    out.push({ kind: 'nat', text: `At ${at(e.t)} the middlebox ${e.host ?? ''} ${e.detail}.`.replace(/\s+/g, ' ') });
-  }
+  const timed: { t: number; s: Sentence }[] = run.events.filter((e) => e.kind === 'fault').map((f) => ({ t: f.t, s: { kind: 'fault', text: `At ${at(f.t)}: ${f.detail}.` } }));
+  const boxes = events.filter((e) => e.kind === 'nat' && BREAKS.has(e.action));
+  const SHOWN = 4; // a table-pressure run has thousands: the first few tell the story
+  for (const e of boxes.slice(0, SHOWN)) if (e.kind === 'nat') timed.push({ t: e.t / 1e6, s: { kind: 'nat', text: `At ${at(e.t / 1e6)} the middlebox "${e.nat}": ${e.detail}.` } });
+  out.push(...timed.sort((a, b) => a.t - b.t).map((x) => x.s));
+  if (boxes.length > SHOWN) out.push({ kind: 'nat', text: `… and ${group(boxes.length - SHOWN)} more middlebox actions like these (see the Trace tab).` });
+  // with no injected fault, a middlebox may be what broke the flow (src/metrics: failureAt, failureCause)
+  const since = (t: number): string | null => (s.faultAt === undefined && m.failureAt !== null && t >= m.failureAt ? `${delay(t - m.failureAt)} after the middlebox broke the flow (${m.failureCause}), at ${at(t)}` : null);
   for (const d of s.detections) {
     const who = d.app === d.host ? `The ${d.host}` : `The ${d.host} program ${d.app}`;
-    const when = d.afterFault !== undefined ? `${delay(d.afterFault)} after the fault (at ${at(d.t)})` : `at ${at(d.t)}`;
+    const when = d.afterFault !== undefined ? `${delay(d.afterFault)} after the fault (at ${at(d.t)})` : (since(d.t) ?? `at ${at(d.t)}`);
     if (d.via === 'program') {
       out.push({ kind: 'learned', text: `${who} decided the connection was dead ${when}: its own heartbeat logic said "${d.errno}".` });
       continue;
@@ -41,7 +50,7 @@ export function story(run: RunJson): Sentence[] {
   }
   const learned = new Set(s.detections.map((d) => d.host));
   for (const a of s.aborts) {
-    const when = a.afterFault !== undefined ? `${delay(a.afterFault)} after the fault (at ${at(a.t)})` : `at ${at(a.t)}`;
+    const when = a.afterFault !== undefined ? `${delay(a.afterFault)} after the fault (at ${at(a.t)})` : (since(a.t) ?? `at ${at(a.t)}`);
     const silent = learned.has(a.host) ? '' : ' No program on it was asking, so it will only find out at its next call.';
     out.push({ kind: learned.has(a.host) ? 'kernel' : 'silent', text: `The ${a.host} kernel gave up on ${a.conn} ${when}: ${a.reason}, ${a.errno}.${silent}` });
   }

@@ -32,7 +32,7 @@ export function renderCompare(pane: HTMLElement, pinned: Snapshot | null, now: S
   if (mode === 'side') {
     const col = (title: string, s: Snapshot): HTMLElement => {
       const ul = h('ul', {});
-      renderStory(ul, story(s.run.json));
+      renderStory(ul, story(s.run.json, s.run.world.sim.trace.events));
       const fig = h('div', { class: 'figure' }, 'drawing…');
       void renderLadder(fig, s.run, s.scenario, () => {});
       return h('div', {}, h('h3', {}, title), h('pre', { class: 'command' }, cliCommand(s.state)), ul, fig);

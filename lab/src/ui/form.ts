@@ -106,7 +106,7 @@ function hostFieldset(sc: Scenario, host: string, ev: FormEvents): HTMLElement {
     const big = role === 'idle' || role === 'userTimeout';
     const hi = role === 'userTimeout' ? (f.unit === 'ms' ? 3_600_000 : 3600) : spec.max;
     const lo = role === 'userTimeout' ? 0 : spec.min;
-    const from = f.source === 'step' ? `set by the program's setsockopt() (${f.path?.replace(/\.value$/, '')})` : f.source === 'socket' ? (spec.where === 'sysctl' ? 'set for this host' : 'set on the host\'s sockets') : f.source === 'default' ? (spec.where === 'sysctl' ? 'the OS default' : 'inherited from the host-wide setting') : '';
+    const from = f.source === 'step' ? `set by the program's setsockopt() (${f.path?.replace(/\.value$/, '')})` : f.source === 'socket' ? (spec.where === 'sysctl' ? 'set for this host' : 'set on the host\'s sockets') : f.source === 'default' ? (spec.where === 'sysctl' ? 'the OS default' : role === 'userTimeout' ? 'not set' : 'inherited from the host-wide setting') : '';
     return knob(
       {
         label: spec.label,
