@@ -72,11 +72,13 @@ async function open(fragment: string): Promise<Page> {
   return page;
 }
 
-const lab = <T>(page: Page, fn: string, ...a: unknown[]): Promise<T> => page.evaluate(([f, args]) => (window as unknown as Record<string, Record<string, (...x: unknown[]) => unknown>>)['keepaliveLab']?.[f as string]?.(...(args as unknown[])), [fn, a] as const) as Promise<T>;
+// page-side code sees the page's globals; this file is type-checked without the DOM library
+type LabHook = Record<string, (...x: unknown[]) => unknown>;
+const lab = <T>(page: Page, fn: string, ...a: unknown[]): Promise<T> => page.evaluate(([f, args]) => (globalThis as unknown as { keepaliveLab: LabHook }).keepaliveLab[f as string]?.(...(args as unknown[])), [fn, a] as const) as Promise<T>;
 
 /** Wait until the page has run the given overrides (the debounce has passed and the run is drawn). */
 async function settled(page: Page, set: string[]): Promise<void> {
-  await page.waitForFunction((want) => JSON.stringify((window as unknown as { keepaliveLab: { state: () => { set: string[] } } }).keepaliveLab.state().set) === want, JSON.stringify(set));
+  await page.waitForFunction((want) => JSON.stringify(((globalThis as unknown as { keepaliveLab: LabHook }).keepaliveLab.state?.() as { set: string[] }).set) === want, JSON.stringify(set));
   await page.waitForTimeout(50);
 }
 
@@ -177,7 +179,7 @@ describe('the browser lab in Chromium', () => {
     await settled(page, ['hosts.client.socket.TCP_KEEPIDLE=30']);
     await page.locator('#seed').fill('9');
     await page.locator('#seed').press('Enter');
-    await page.waitForFunction(() => (window as unknown as { keepaliveLab: { state: () => { seed: number } } }).keepaliveLab.state().seed === 9);
+    await page.waitForFunction(() => ((globalThis as unknown as { keepaliveLab: LabHook }).keepaliveLab.state?.() as { seed: number }).seed === 9);
     await page.locator('#scrub-s').fill('150');
     await page.locator('#scrub-s').press('Enter');
     await page.locator('#copy-link').click();
@@ -238,7 +240,7 @@ describe('the browser lab in Chromium', () => {
     await page.locator('#tab-ladder').click();
     await page.screenshot({ path: `${SHOTS}/lab-phone.png`, fullPage: false });
     // nothing wider than the phone's screen but the figures, which scroll in their own box
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(overflow).toBeLessThanOrEqual(390);
     await page.close();
     expect(problems).toEqual([]);

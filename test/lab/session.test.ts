@@ -63,7 +63,7 @@ describe('the lab runs what the CLI runs', () => {
   }
 
   it('the form writes each OS in its own option names, and the switch gives a valid run', async () => {
-    const p = prepare({ ...initialState('os-cable-pull'), set: osSwitch((prepare(initialState('os-cable-pull')) as { scenario: never }).scenario, 'client', 'macos') });
+    const p = prepare({ ...initialState('os-cable-pull'), set: osSwitch((prepare(initialState('os-cable-pull')) as unknown as { scenario: never }).scenario, 'client', 'macos') });
     expect(p.ok).toBe(true);
     if (!p.ok) return;
     expect(field(p.scenario, 'client', 'idle').name).toBe('TCP_KEEPALIVE');

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The built-in scenarios (sim/scenarios/*.yaml), bundled into the page at build time by
  * Vite's import.meta.glob: the page needs no server and no fetch to list or run them.
