@@ -25,14 +25,15 @@ export function proxyOf(sc: Scenario): ProxySpec | undefined {
 }
 
 const HAPROXY = new Set(['haproxy', 'haproxy-2.6']);
-const SOCKS = new Set(['socks5', 'dante-1.4']);
+export const SOCKS_PROFILES = new Set(['socks5', 'dante-1.4']);
 
 export function proxyRefusals(sc: Scenario): string[] {
   const box = proxyOf(sc);
   if (!box) return [];
   const out: string[] = [];
-  if (!HAPROXY.has(box.profile) && !SOCKS.has(box.profile)) out.push(`proxy profile '${box.profile}' has no real program here (haproxy, haproxy-2.6, socks5, dante-1.4)`);
+  if (!HAPROXY.has(box.profile) && !SOCKS_PROFILES.has(box.profile)) out.push(`proxy profile '${box.profile}' has no real program here (haproxy, haproxy-2.6, socks5, dante-1.4)`);
   if ((box.latency ?? 0) > 1_000) out.push('proxy latency: this kernel has no netem; leave it out or under 1 ms');
+  for (const f of sc.faults) if ((f.type === 'cut' || f.type === 'restore') && (f.direction ?? 'both') !== 'both') out.push(`faults: a one-way ${f.type} beyond a proxy is not supported (both ways only)`);
   return out;
 }
 

@@ -11,12 +11,15 @@ import type { ProgramSpec } from '../../src/apps/schema.ts';
 import { run } from '../sh.ts';
 import { pythonPath } from '../apps.ts';
 import { Proc, type Line } from './proc.ts';
+import { ssh, sshd } from './ssh.ts';
 
 /** A model's decision as the real program showed it (a log line, an exit, a capture). */
 export interface Decision {
   us: number;
   what: string;
   detail: string;
+  /** the decision is the FIN this program's host sends to this peer port: the capture gives its exact time */
+  finTo?: number;
 }
 
 /** What a launcher needs from the run. */
@@ -27,6 +30,8 @@ export interface LaunchCtx {
   ips: Record<string, string>;
   /** app name (the model's ctx.name) */
   name: string;
+  /** the host's socket options (hosts.<h>.socket): OpenSSH's TCPKeepAlive follows SO_KEEPALIVE */
+  socket: Record<string, unknown>;
 }
 
 /** One real program standing for one model instance. */
@@ -98,13 +103,19 @@ async function mosquitto(c: LaunchCtx, p: Extract<ProgramSpec, { kind: 'mqtt-bro
       await proc.waitListening(p.port);
     },
     // "Client sensor#0 has exceeded timeout, disconnecting." (src/loop.c do_disconnect,
-    // MOSQ_ERR_KEEPALIVE); the time is when the harness read the line: the FIN in the
-    // capture is the precise moment.
-    decisions: () =>
-      proc.lines.flatMap((l) => {
+    // MOSQ_ERR_KEEPALIVE) is logged after the close; the FIN to that client's port (from
+    // "New client connected from IP:PORT as ID") in the capture is the exact moment.
+    decisions: () => {
+      const ports = new Map<string, number>();
+      return proc.lines.flatMap((l) => {
+        const c = /New client connected from [\d.]+:(\d+) as (\S+)/.exec(l.text);
+        if (c?.[1] && c[2]) ports.set(c[2], Number(c[1]));
         const m = /Client (\S+) has exceeded timeout, disconnecting/.exec(l.text);
-        return m ? [{ us: l.us, what: 'KEEPALIVE_TIMEOUT', detail: `mosquitto: ${m[0]}` }] : [];
-      }),
+        if (!m?.[1]) return [];
+        const port = ports.get(m[1]);
+        return [{ us: l.us, what: 'KEEPALIVE_TIMEOUT', detail: `mosquitto: ${m[0]}`, ...(port ? { finTo: port } : {}) }];
+      });
+    },
   };
 }
 
@@ -119,7 +130,7 @@ async function mqttClient(c: LaunchCtx, p: Extract<ProgramSpec, { kind: 'mqtt-cl
 export function programRefusals(p: ProgramSpec): string[] {
   const out: string[] = [];
   if ('reconnect' in p && p.reconnect) out.push(`${p.kind}: reconnect is not supported by the real-program harness`);
-  if (!['mqtt-broker', 'mqtt-client'].includes(p.kind)) out.push(`${p.kind}: no real program for this model`);
+  if (!['mqtt-broker', 'mqtt-client', 'ssh-server', 'ssh-client'].includes(p.kind)) out.push(`${p.kind}: no real program for this model`);
   return out;
 }
 
@@ -129,6 +140,10 @@ export async function launch(c: LaunchCtx, p: ProgramSpec): Promise<RealProgram>
       return mosquitto(c, p);
     case 'mqtt-client':
       return mqttClient(c, p);
+    case 'ssh-server':
+      return sshd(c, p, c.socket['SO_KEEPALIVE'] === true);
+    case 'ssh-client':
+      return ssh(c, p, c.socket['SO_KEEPALIVE'] === true);
     default:
       throw new Error(`${p.kind}: no real program for this model`);
   }

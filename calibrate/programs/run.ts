@@ -26,11 +26,15 @@ import { CaptureSet } from '../capture.ts';
 import { toRunJson, type FaultResult, type KernelRunJson } from '../convert.ts';
 import { FaultInjector } from '../faults.ts';
 import { HarnessError, kernelInfo, preflight } from '../kernel.ts';
+import type { ProxySpec } from '../../src/scenarios/schema.ts';
 import { HOST_IF, reapStaleNamespaces, ROUTER_IP, Topology } from '../netns.ts';
+import { execFileSync } from 'node:child_process';
 import { nowUs, run, sleep, sleepUntil } from '../sh.ts';
 import { nextMonoSecond } from './clock.ts';
-import { launch, programRefusals, type RealProgram } from './real.ts';
-import { proxyOf, proxyRefusals, startProxy, type RealProxy } from './proxies.ts';
+import { TH } from '../pcap.ts';
+import { launch, programRefusals, type Decision, type RealProgram } from './real.ts';
+import { packagePath } from '../../sim/paths.ts';
+import { proxyOf, proxyRefusals, SOCKS_PROFILES, startProxy, type RealProxy } from './proxies.ts';
 
 /** Which real program played which model in a recording. */
 export interface ProgramInfo {
@@ -127,8 +131,12 @@ class ProgramHarness {
     for (const [k, spec] of this.specs.entries()) {
       const name = spec.name ?? spec.host;
       const ns = this.topo.host(spec.host).ns;
-      if (spec.program) this.players.push({ spec, name, real: await launch({ dir: this.dir, ns, ips, name }, spec.program) });
-      else this.steps.push(new AppProcess(name || `app${k}`, spec));
+      if (spec.program) this.players.push({ spec, name, real: await launch({ dir: this.dir, ns, ips, name, socket: sc.hosts[spec.host]?.socket ?? {} }, spec.program) });
+      else if (box && SOCKS_PROFILES.has(box.profile)) {
+        // a client of a SOCKS5 proxy speaks SOCKS5 in its connect() (./socks_app.py)
+        const socks = { proxy: box.ip, target: [this.topo.host(box.target.host).ip, box.target.port] };
+        this.steps.push(new AppProcess(name || `app${k}`, spec, packagePath('calibrate', 'programs', 'socks_app.py'), { socks }));
+      } else this.steps.push(new AppProcess(name || `app${k}`, spec));
     }
     for (const x of this.topo.hosts.values()) await this.captures.start(x.name, x.ns, HOST_IF);
     for (const a of this.steps) await a.start(this.topo.host(a.spec.host).ns, ips, sc.hosts[a.spec.host]?.socket ?? {});
@@ -147,6 +155,7 @@ class ProgramHarness {
     this.stopping = true;
     await faultLoop;
     const endUs = nowUs();
+    if (box) notes.push(`proxy sockets at the end (ss -tno in the proxy's namespace):\n${(await run(['ip', 'netns', 'exec', this.topo.router, 'ss', '-tno']).catch(() => '')).trim()}`);
     await this.captures.stopAll();
     notes.push(...this.captures.warnings());
     const json = toRunJson({
@@ -165,7 +174,12 @@ class ProgramHarness {
     });
     const anchorUs = t0Us + json.timeBase.scenarioOffset * 1e6;
     const rel = (us: number): number => Math.round(us - anchorUs) / 1e6;
-    const decided: EventRecord[] = this.players.flatMap((p) => p.real.decisions().map((d) => ({ t: rel(d.us), host: p.spec.host, kind: 'app' as const, detail: `${p.name} ${d.what}: ${d.detail}` })));
+    const finAt = (host: string, d: Decision): number => {
+      if (d.finTo === undefined) return d.us;
+      const fin = this.captures.packets(host).find((x) => x.dport === d.finTo && (x.flags & TH.FIN) !== 0 && x.tsUs > d.us - 2_000_000);
+      return fin?.tsUs ?? d.us;
+    };
+    const decided: EventRecord[] = this.players.flatMap((p) => p.real.decisions().map((d) => ({ t: rel(finAt(p.spec.host, d)), host: p.spec.host, kind: 'app' as const, detail: `${p.name} ${d.what}: ${d.detail}` })));
     if (this.proxy) decided.push(...this.proxy.events().map((e) => ({ t: rel(e.us), host: box?.name ?? 'proxy', kind: 'nat' as const, detail: e.detail })));
     json.events = [...json.events, ...decided].sort((a, b) => a.t - b.t);
     for (const p of this.players) if (!p.real.proc.running() && p.real.role === 'server') json.events.push({ t: rel(p.real.proc.exitUs ?? endUs), host: p.spec.host, kind: 'note', detail: `${p.name} exited early (${String(p.real.proc.exitCode)}):\n${p.real.proc.output()}` });
@@ -184,6 +198,9 @@ class ProgramHarness {
     this.stopping = true;
     await this.captures.stopAll().catch(() => {});
     await Promise.all([...this.players.map((p) => p.real.proc.kill()), ...this.steps.map((a) => a.kill().catch(() => {})), this.proxy?.proc.kill()]);
+    // sshd's per-connection children call setsid() and leave the process group: whatever
+    // still runs in one of our namespaces is ours, and goes (ip netns pids)
+    for (const ns of this.topo.namespaces()) await killNamespacePids(ns);
     await this.topo.destroy();
   }
 
@@ -192,6 +209,7 @@ class ProgramHarness {
     for (const p of this.players) p.real.proc.killSync();
     for (const a of this.steps) a.killSync();
     this.proxy?.proc.killSync();
+    for (const ns of this.topo.namespaces()) killNamespacePidsSync(ns);
     this.topo.destroySync();
   }
 
@@ -201,9 +219,50 @@ class ProgramHarness {
       if (this.stopping) return;
       await sleepUntil(t0Us + f.at);
       const startUs = nowUs();
-      const applied = await injector.apply(f, t0Us);
+      const box = proxyOf(this.scenario);
+      const applied = box && (f.type === 'cut' || f.type === 'restore') ? { detail: await cutBeyondProxy(this.topo, box, f.type === 'cut') } : await injector.apply(f, t0Us);
       this.faults.push({ fault: f, startUs, endUs: nowUs(), detail: applied.detail });
       this.log(`  fault at +${((startUs - t0Us) / 1e6).toFixed(3)} s: ${applied.detail}`);
     }
   }
+}
+
+/** SIGKILL every process inside namespace `ns` (one of this run's namespaces). */
+async function killNamespacePids(ns: string): Promise<void> {
+  const out = await run(['ip', 'netns', 'pids', ns]).catch(() => '');
+  for (const pid of out.split(/\s+/).filter(Boolean).map(Number)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  if (out.trim() !== '') await sleep(20);
+}
+
+function killNamespacePidsSync(ns: string): void {
+  let out = '';
+  try {
+    out = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 5_000 });
+  } catch {
+    return;
+  }
+  for (const pid of out.split(/\s+/).filter(Boolean).map(Number)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * With a proxy, the path's cut is beyond it (the simulator's proxy sits at the first host's
+ * edge): the proxy's own traffic to and from the target leaves and enters the router
+ * namespace through OUTPUT and INPUT, not FORWARD, so that is where the cut goes.
+ */
+async function cutBeyondProxy(topo: Topology, box: ProxySpec, add: boolean): Promise<string> {
+  const ip = topo.host(box.target.host).ip;
+  for (const rule of [['INPUT', '-s', ip, '-j', 'DROP'], ['OUTPUT', '-d', ip, '-j', 'DROP']]) await run(['ip', 'netns', 'exec', topo.router, 'iptables', add ? '-I' : '-D', ...rule]);
+  return `${add ? 'cut' : 'restore'} ${box.name} <-> ${box.target.host} (router INPUT/OUTPUT)`;
 }

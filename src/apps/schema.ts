@@ -14,6 +14,7 @@ const peer = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a host or proxy name'
 const bytes = (d: number) => z.number().int().min(1).max(1_000_000).default(d);
 /** Real programs a model can stand for, beside the specification (docs/programs.md). */
 export const MQTT_BROKER_PROFILES = ['mosquitto-2.0', 'spec'] as const;
+export const SSH_PROFILES = ['openssh-9.2', 'spec'] as const;
 
 const positive = (d: Dur, what: string) => d.refine((v) => v > 0, `${what} must be more than 0`);
 
@@ -73,6 +74,7 @@ export function programSchemas(duration: Dur) {
     .refine((v) => v >= 0 && v < 1_000_000, 'clockPhase must be at least 0 and less than 1 s')
     .optional()
     .meta({ description: 'where the host\'s CLOCK_MONOTONIC whole seconds begin, in [0, 1 s) of scenario time (src/apps/clock.ts); default: drawn from the seed per host' });
+  const sshProfile = z.enum(SSH_PROFILES).default('openssh-9.2').meta({ description: 'openssh-9.2: Debian 12\'s OpenSSH 9.2p1 as recorded (ssh: checks at whole monotonic seconds; sshd: a probe only every second interval); spec: ssh_config(5)/sshd_config(5) as documented, exact intervals (docs/programs.md)' });
   const mqttBroker = z
     .object({
       kind: z.literal('mqtt-broker'),
@@ -99,6 +101,8 @@ export function programSchemas(duration: Dur) {
       port: port.default(22),
       clientAliveInterval: z.number().int().min(0).max(2_147_483).default(0).meta({ description: 'seconds, sshd_config ClientAliveInterval (default 0 = off)' }),
       clientAliveCountMax: z.number().int().min(0).max(2_147_483).default(3).meta({ description: 'sshd_config ClientAliveCountMax (default 3)' }),
+      profile: sshProfile,
+      clockPhase,
     })
     .strict();
   const sshClient = z
@@ -108,6 +112,8 @@ export function programSchemas(duration: Dur) {
       ...client,
       serverAliveInterval: z.number().int().min(0).max(2_147_483).default(0).meta({ description: 'seconds, ssh_config ServerAliveInterval (default 0 = off)' }),
       serverAliveCountMax: z.number().int().min(0).max(2_147_483).default(3).meta({ description: 'ssh_config ServerAliveCountMax (default 3)' }),
+      profile: sshProfile,
+      clockPhase,
     })
     .strict();
   const grpcServer = z
