@@ -95,7 +95,7 @@ function items(run: RunJson, vantage: readonly string[], listening: Set<number>,
     if (!vantage.includes(p.at) || p.side !== undefined || p.dropped) continue;
     const t = p.t + off;
     if (t < from || !shown(p)) continue;
-    out.push({ t, key: `${p.at} ${p.dir} ${p.src}:${port(p.sport)}>${p.dst}:${port(p.dport)} ${p.flags} ${p.len}${p.kind ? ` ${p.kind}` : ''}`, timer: p.kind === 'keepalive' || p.kind === 'retransmission' || p.kind === 'loss-probe' });
+    out.push({ t, key: `${p.at} ${p.dir} ${p.src}:${port(p.sport)}>${p.dst}:${port(p.dport)} ${p.flags} ${p.len}${p.kind ? ` ${p.kind}` : ''}`, timer: p.kind === 'keepalive' || p.kind === 'keepalive-ack' || p.kind === 'retransmission' || p.kind === 'loss-probe' });
   }
   for (const e of run.events) {
     if (e.kind !== 'app' || e.t + off < from) continue;
@@ -124,7 +124,7 @@ export function diffPrograms(real: RunJson, sim: RunJson, o: ProgramDiffOptions 
   // packets in one alignment; each program's decisions in another (a program logs its
   // decision after, or before, the packets it sends — the order between the two is noise)
   const cut = cutWindows(sc);
-  const split = (xs: Item[]): [Item[], Item[]] => [xs.filter((x) => !x.key.includes(' app ') && !cut(x.t)), xs.filter((x) => x.key.includes(' app '))];
+  const split = (xs: Item[]): [Item[], Item[]] => [xs.filter((x) => !x.key.includes(' app ') && !cut(x.t, x.key)), xs.filter((x) => x.key.includes(' app '))];
   const [pa, da] = split(items(real, vantage, ports, from).filter((x) => x.t <= end));
   const [pb, db] = split(items(sim, vantage, ports, from).filter((x) => x.t <= end));
   const tolerance = o.tolerance ?? toleranceOf(sc);
@@ -152,7 +152,7 @@ function connOf(key: string): string {
   return `${at} ${(ends ?? '').split('>').sort().join('|')}`;
 }
 
-function cutWindows(sc: Scenario): (t: number) => boolean {
+function cutWindows(sc: Scenario): (t: number, key: string) => boolean {
   const spans: [number, number][] = [];
   let open: number | null = null;
   for (const f of [...sc.faults].sort((a, b) => a.at - b.at)) {
@@ -163,7 +163,11 @@ function cutWindows(sc: Scenario): (t: number) => boolean {
     }
   }
   if (open !== null) spans.push([open, Infinity]);
-  return (t) => spans.some(([a, b]) => t >= a && t < b);
+  // beyond a proxy the cut is between the proxy and its target: the client's leg still
+  // carries comparable packets (the seed 003 trap: its probes are still answered)
+  const proxy = sc.path.middleboxes.find((m) => m.type === 'proxy');
+  const hit = (key: string): boolean => !proxy || key.includes(`${proxy.target.host}:`);
+  return (t, key) => hit(key) && spans.some(([a, b]) => t >= a && t < b);
 }
 
 function align(a: Item[], b: Item[], tolerance: number, hz: number): ProgramRow[] {
