@@ -49,18 +49,21 @@ export class AppProcess {
   constructor(
     readonly name: string,
     readonly spec: AppSpec,
+    /** the program (calibrate/programs uses a variant of app.py) and extra config fields for it */
+    private readonly script: string = APP_PY,
+    private readonly extra: Record<string, unknown> = {},
   ) {}
 
   /** Spawn in namespace `ns`, send the configuration, wait for ready. */
   async start(ns: string, peers: Record<string, string>, socket: SocketOptionsSpec): Promise<void> {
-    const [cmd, ...args] = inNs(ns, pythonPath(), '-u', '-B', APP_PY) as [string, ...string[]];
+    const [cmd, ...args] = inNs(ns, pythonPath(), '-u', '-B', this.script) as [string, ...string[]];
     const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     // A process that is gone (killed by a crash/reboot fault) has finished as far as the horizon is concerned.
     proc.once('exit', () => this.markFinished());
     createInterface({ input: proc.stdout! }).on('line', (l) => this.onLine(l));
-    const cfg = { name: this.name, host: this.spec.host, onError: this.spec.onError, steps: this.spec.steps, peers, socket };
+    const cfg = { ...this.extra, name: this.name, host: this.spec.host, onError: this.spec.onError, steps: this.spec.steps, peers, socket };
     proc.stdin?.write(`${JSON.stringify(cfg)}\n`);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`app ${this.name} not ready: ${this.stderr}`)), READY_TIMEOUT_MS);

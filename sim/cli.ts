@@ -76,7 +76,14 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .argument('[scenarios...]', 'calibration suite names (calibrate/scenarios) or scenario files; default: the whole suite')
     .option('--fixture', 'compare with the recorded real-kernel runs (test/fixtures/calibration) instead of running the kernel now')
     .option('--summary', 'print one line per scenario instead of the side-by-side tables')
-    .action(async (names: string[], o: { fixture?: boolean; summary?: boolean }) => {
+    .option('--programs', 'the real-program suite instead (calibrate/programs: mosquitto, OpenSSH, HAProxy, Dante; docs/programs.md)')
+    .action(async (names: string[], o: { fixture?: boolean; summary?: boolean; programs?: boolean }) => {
+      if (o.programs) {
+        const { calibrateProgramsCommand } = await import('../calibrate/programs/command.ts');
+        const mismatches = await calibrateProgramsCommand(names, { fixture: o.fixture === true, summary: o.summary === true, out });
+        if (mismatches > 0) throw new MismatchError(mismatches);
+        return;
+      }
       const { calibrate } = await import('../calibrate/command.ts');
       const mismatches = await calibrate(names, { fixture: o.fixture === true, summary: o.summary === true, out });
       if (mismatches > 0) throw new MismatchError(mismatches);

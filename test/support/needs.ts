@@ -103,3 +103,10 @@ export function tempFile(name: string, text: string | Uint8Array): string {
   writeFileSync(p, text);
   return p;
 }
+
+/** The real programs of calibrate/programs (issue 19): Debian's mosquitto, OpenSSH, HAProxy, Dante. */
+export const PROGRAMS: Need = {
+  name: 'mosquitto, sshd, haproxy and danted',
+  install: 'apt-get install mosquitto openssh-server openssh-client haproxy dante-server',
+  check: () => ['/usr/sbin/mosquitto', '/usr/sbin/sshd', '/usr/sbin/haproxy', '/usr/sbin/danted'].every((f) => spawnSync('test', ['-x', f]).status === 0),
+};
