@@ -9,13 +9,13 @@ import { HarnessError } from '../kernel.ts';
 import { calibratePrograms, type ProgramCalibrateOptions } from './compare.ts';
 import { programSuiteNames } from './suite.ts';
 
-const BINARIES: Record<string, string> = { mqtt: '/usr/sbin/mosquitto', ssh: '/usr/sbin/sshd', haproxy: '/usr/sbin/haproxy', dante: '/usr/sbin/danted' };
+const BINARIES: Record<string, string> = { mqtt: '/usr/sbin/mosquitto', ssh: '/usr/sbin/sshd', haproxy: '/usr/sbin/haproxy', dante: '/usr/sbin/danted', grpc: '/usr/lib/python3/dist-packages/grpc/__init__.py' };
 
 export async function calibrateProgramsCommand(names: string[], o: ProgramCalibrateOptions): Promise<number> {
   if (!o.fixture) {
     const wanted = names.length > 0 ? names : programSuiteNames();
     const missing = Object.entries(BINARIES).filter(([pre, bin]) => wanted.some((n) => n.startsWith(pre)) && !existsSync(bin)).map(([, bin]) => bin);
-    if (missing.length > 0) throw new InputError([`calibrate --programs: ${missing.join(', ')} not installed (Debian: apt-get install mosquitto openssh-server openssh-client haproxy dante-server python3)`]);
+    if (missing.length > 0) throw new InputError([`calibrate --programs: ${missing.join(', ')} not installed (Debian: apt-get install mosquitto openssh-server openssh-client haproxy dante-server python3 python3-grpcio)`]);
   }
   try {
     const r = await calibratePrograms(names, o);

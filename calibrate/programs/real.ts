@@ -11,6 +11,7 @@ import type { ProgramSpec } from '../../src/apps/schema.ts';
 import { run } from '../sh.ts';
 import { pythonPath } from '../apps.ts';
 import { Proc, type Line } from './proc.ts';
+import { grpcClient, grpcRefusals, grpcServer } from './grpc.ts';
 import { ssh, sshd } from './ssh.ts';
 
 /** A model's decision as the real program showed it (a log line, an exit, a capture). */
@@ -129,8 +130,9 @@ async function mqttClient(c: LaunchCtx, p: Extract<ProgramSpec, { kind: 'mqtt-cl
 /** Why a program spec cannot run for real (empty: it can). */
 export function programRefusals(p: ProgramSpec): string[] {
   const out: string[] = [];
-  if ('reconnect' in p && p.reconnect) out.push(`${p.kind}: reconnect is not supported by the real-program harness`);
-  if (!['mqtt-broker', 'mqtt-client', 'ssh-server', 'ssh-client'].includes(p.kind)) out.push(`${p.kind}: no real program for this model`);
+  if ('reconnect' in p && p.reconnect && p.kind !== 'grpc-client') out.push(`${p.kind}: reconnect is not supported by the real-program harness`);
+  if (!['mqtt-broker', 'mqtt-client', 'ssh-server', 'ssh-client', 'grpc-server', 'grpc-client'].includes(p.kind)) out.push(`${p.kind}: no real program for this model`);
+  out.push(...grpcRefusals(p));
   return out;
 }
 
@@ -144,6 +146,10 @@ export async function launch(c: LaunchCtx, p: ProgramSpec): Promise<RealProgram>
       return sshd(c, p, c.socket['SO_KEEPALIVE'] === true);
     case 'ssh-client':
       return ssh(c, p, c.socket['SO_KEEPALIVE'] === true);
+    case 'grpc-server':
+      return grpcServer(c, p);
+    case 'grpc-client':
+      return grpcClient(c, p);
     default:
       throw new Error(`${p.kind}: no real program for this model`);
   }

@@ -15,6 +15,7 @@ const bytes = (d: number) => z.number().int().min(1).max(1_000_000).default(d);
 /** Real programs a model can stand for, beside the specification (docs/programs.md). */
 export const MQTT_BROKER_PROFILES = ['mosquitto-2.0', 'spec'] as const;
 export const SSH_PROFILES = ['openssh-9.2', 'spec'] as const;
+export const GRPC_PROFILES = ['grpc-core-1.51', 'spec'] as const;
 
 const positive = (d: Dur, what: string) => d.refine((v) => v > 0, `${what} must be more than 0`);
 
@@ -74,6 +75,9 @@ export function programSchemas(duration: Dur) {
     .refine((v) => v >= 0 && v < 1_000_000, 'clockPhase must be at least 0 and less than 1 s')
     .optional()
     .meta({ description: 'where the host\'s CLOCK_MONOTONIC whole seconds begin, in [0, 1 s) of scenario time (src/apps/clock.ts); default: drawn from the seed per host' });
+  // optional without a default: scenarios written before these fields read back unchanged
+  const grpcProfile = z.enum(GRPC_PROFILES).optional().meta({ description: 'grpc-core-1.51: gRPC core 1.51 (Debian 12\'s python3-grpcio, also C++/Ruby/PHP) as recorded: HTTP/2 connection setup, at most maxPingsWithoutData pings without data, only the PING ACK ends the keepalive watchdog, TCP_USER_TIMEOUT, connection backoff 1 s × 1.6 ± 20 %; spec (the default): gRPC A8 and doc/keepalive.md as grpc-go implements them (docs/programs.md)' });
+  const grpcTls = z.boolean().optional().meta({ description: 'frames inside TLS 1.3 records (+22 bytes per write; default true); false: plaintext HTTP/2 (h2c, insecure channel)' });
   const sshProfile = z.enum(SSH_PROFILES).default('openssh-9.2').meta({ description: 'openssh-9.2: Debian 12\'s OpenSSH 9.2p1 as recorded (ssh: checks at whole monotonic seconds; sshd: a probe only every second interval); spec: ssh_config(5)/sshd_config(5) as documented, exact intervals (docs/programs.md)' });
   const mqttBroker = z
     .object({
@@ -123,6 +127,8 @@ export function programSchemas(duration: Dur) {
       minPingInterval: duration.default(300_000_000).meta({ description: 'GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS / grpc-go MinTime (default 5 min)' }),
       permitWithoutCalls: z.boolean().default(false).meta({ description: 'GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS / PermitWithoutStream; false: with no call open, pings closer than 2 h are strikes' }),
       maxPingStrikes: z.number().int().min(0).max(1000).default(2).meta({ description: 'GRPC_ARG_HTTP2_MAX_PING_STRIKES (default 2)' }),
+      profile: grpcProfile,
+      tls: grpcTls,
     })
     .strict();
   const grpcClient = z
@@ -132,6 +138,10 @@ export function programSchemas(duration: Dur) {
       ...client,
       keepaliveTime: positive(duration, 'keepaliveTime').meta({ description: 'GRPC_ARG_KEEPALIVE_TIME_MS / grpc-go Time' }),
       keepaliveTimeout: positive(duration, 'keepaliveTimeout').default(20_000_000).meta({ description: 'GRPC_ARG_KEEPALIVE_TIMEOUT_MS / grpc-go Timeout (default 20 s)' }),
+      profile: grpcProfile,
+      tls: grpcTls,
+      permitWithoutCalls: z.boolean().optional().meta({ description: 'GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS / PermitWithoutStream: keepalive pings on a channel with no call open (the modelled channel has none). Default: true for spec (the idle channel of A8\'s too_many_pings example), false for grpc-core-1.51 (its default: an idle channel then sends no keepalive ping at all)' }),
+      maxPingsWithoutData: z.number().int().min(0).max(1000).optional().meta({ description: 'grpc-core-1.51 only: GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA (default 2): pings the client sends before it must send data again; 0 = no limit' }),
     })
     .strict();
   const chatter = z

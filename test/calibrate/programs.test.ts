@@ -14,7 +14,7 @@ import { refusals, runPrograms } from '../../calibrate/programs/run.ts';
 import { loadProgramFixture, loadProgramScenario, programSuiteNames } from '../../calibrate/programs/suite.ts';
 import { nsPrefix } from '../../calibrate/netns.ts';
 import { scenarioSchema } from '../../src/scenarios/schema.ts';
-import { need, NETNS, PROGRAMS } from '../support/needs.ts';
+import { GRPC, need, NETNS, PROGRAMS } from '../support/needs.ts';
 
 /**
  * What the real programs do that the models do not (yet). `it.fails` turns into a failure
@@ -42,7 +42,7 @@ describe('models vs recorded real programs', () => {
     for (const name of programSuiteNames()) {
       const real = loadProgramFixture(name);
       expect(real.programs.length, name).toBeGreaterThan(0);
-      for (const p of real.programs) expect(p.program, name).toMatch(/(mosquitto|OpenSSH sshd?|HAProxy|Dante) \S*\d|calibrate\/programs\//);
+      for (const p of real.programs) expect(p.program, name).toMatch(/(mosquitto|OpenSSH sshd?|HAProxy|Dante|gRPC core) \S*\d|calibrate\/programs\//);
       expect(real.kernel.hz, name).toBeGreaterThan(0);
     }
   });
@@ -55,6 +55,31 @@ describe('models vs recorded real programs', () => {
     expect(spec.mismatches).toBeGreaterThan(0);
     const fin = real.packets.find((p) => p.at === 'broker' && p.dir === 'tx' && p.flags.includes('F'));
     expect(Math.round(fin?.t ?? 0)).toBe(18);
+  });
+
+  it('gRPC core backs off 1 s, then 1.6^k s ± 20 % between the starts of its attempts (as recorded; the model\'s draws are its own)', () => {
+    const real = loadProgramFixture('grpc-backoff-refused');
+    const syns = real.packets.filter((p) => p.at === 'client' && p.dir === 'tx' && p.flags === 'S').map((p) => p.t);
+    expect(syns.length).toBeGreaterThanOrEqual(5);
+    const gaps = syns.slice(1).map((t, k) => t - (syns[k] as number));
+    // the first backoff has no jitter; each later one is 1.6 × the previous nominal ± 20 %
+    // (50 ms: the program's own scheduling)
+    expect(gaps[0]).toBeCloseTo(1, 1);
+    gaps.slice(1).forEach((g, k) => {
+      const nominal = 1.6 ** (k + 1);
+      expect(g, `gap ${k + 2}: ${g.toFixed(3)} s vs ${nominal.toFixed(3)} s ± 20 %`).toBeGreaterThanOrEqual(0.8 * nominal - 0.05);
+      expect(g).toBeLessThanOrEqual(1.2 * nominal + 0.05);
+    });
+    // and gRPC says how long it waits after each failure: the rest of that same backoff
+    const said = real.events.filter((e) => e.kind === 'app' && e.detail.includes('CONNECT_FAILED')).map((e) => Number(/backing off for (\d+) ms/.exec(e.detail)?.[1]));
+    said.slice(0, gaps.length).forEach((ms, k) => expect(Math.abs(ms / 1000 - (gaps[k] as number)), `attempt ${k + 1}`).toBeLessThan(0.05));
+  });
+
+  it('gRPC core stops pinging after GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA (2) pings on an idle channel: two pings, nothing more, the cut never noticed', () => {
+    const real = loadProgramFixture('grpc-pings-without-data');
+    const pings = real.packets.filter((p) => p.at === 'client' && p.dir === 'tx' && p.len === 17);
+    expect(pings.length).toBe(2);
+    expect(real.events.filter((e) => e.kind === 'app')).toEqual([]);
   });
 
   it('refuses what the real programs cannot play, before anything starts', () => {
@@ -70,6 +95,17 @@ describe('models vs recorded real programs', () => {
     expect(atBroker.map((p) => `${p.dir} ${p.flags} ${p.len}`)).toEqual(['rx S 0', 'tx S. 0', 'rx P. 20', 'tx P. 4', 'tx F. 0', 'rx F. 0']);
     expect(run.events.some((e) => e.kind === 'app' && e.detail.startsWith('mosquitto KEEPALIVE_TIMEOUT'))).toBe(true);
     expect(run.programs.map((p) => p.program)).toContain(loadProgramFixture('mqtt-silent-ka2').programs[0]?.program);
+    expect(readdirSync('/run/netns').filter((n) => n.startsWith(nsPrefix()))).toEqual([]);
+  });
+
+  it('grpc-pings-without-data live: gRPC core pings twice and then never again; nothing left behind', async (ctx) => {
+    need(ctx, NETNS, GRPC);
+    const run = await runPrograms(loadProgramScenario('grpc-pings-without-data'));
+    const fromClient = run.packets.filter((p) => p.at === 'client' && p.dir === 'tx' && p.len > 0).map((p) => p.len);
+    // the preface (82, or 91 with the SETTINGS ACK), maybe a lone ACK (9), then two pings
+    expect(fromClient.filter((n) => n === 17)).toEqual([17, 17]);
+    expect(run.events.filter((e) => e.kind === 'app')).toEqual([]);
+    expect(run.programs.map((p) => p.program)).toEqual(loadProgramFixture('grpc-pings-without-data').programs.map((p) => p.program));
     expect(readdirSync('/run/netns').filter((n) => n.startsWith(nsPrefix()))).toEqual([]);
   });
 });

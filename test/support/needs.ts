@@ -105,6 +105,12 @@ export function tempFile(name: string, text: string | Uint8Array): string {
 }
 
 /** The real programs of calibrate/programs (issue 19): Debian's mosquitto, OpenSSH, HAProxy, Dante. */
+export const GRPC: Need = {
+  name: 'python3-grpcio (gRPC core)',
+  install: 'apt-get install python3-grpcio',
+  check: () => spawnSync('/usr/bin/python3', ['-c', 'import grpc']).status === 0,
+};
+
 export const PROGRAMS: Need = {
   name: 'mosquitto, sshd, haproxy and danted',
   install: 'apt-get install mosquitto openssh-server openssh-client haproxy dante-server',
