@@ -11,8 +11,8 @@ import { debVersion, py, type Decision, type LaunchCtx, type RealProgram } from 
 type Server = Extract<ProgramSpec, { kind: 'grpc-server' }>;
 type Client = Extract<ProgramSpec, { kind: 'grpc-client' }>;
 
-/** gpr_log's environment: every decision logged, stamps in UTC; a raised priority (nice -10), because each ping waits for the previous PING ACK and a loaded recording machine's scheduling delays add up along the chain. */
-const ENV = ['nice', '-n', '-10', 'env', 'GRPC_VERBOSITY=debug', 'GRPC_TRACE=', 'TZ=UTC', 'no_proxy=*', 'http_proxy=', 'https_proxy='];
+/** gpr_log's environment: every decision logged, stamps in UTC. */
+const ENV = ['env', 'GRPC_VERBOSITY=debug', 'GRPC_TRACE=', 'TZ=UTC', 'no_proxy=*', 'http_proxy=', 'https_proxy='];
 
 /** What the real programs cannot play (the harness has no TLS; gRPC core's backoff grows by 1.6). */
 export function grpcRefusals(p: ProgramSpec): string[] {

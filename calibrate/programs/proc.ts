@@ -27,9 +27,14 @@ export class Proc {
     readonly argv: readonly string[],
   ) {}
 
-  /** Start the program; `stdin` is written then left open (a closed stdin ends some programs). */
+  /**
+   * Start the program; `stdin` is written then left open (a closed stdin ends some programs).
+   * At a raised priority (nice -10): the recording machine is shared, and a program that
+   * re-arms a relative timer after each wake-up (sshd's ppoll, gRPC's keepalive after the
+   * PING ACK, HAProxy's task queue) carries every scheduling delay into all later ones.
+   */
   start(stdin?: string): void {
-    const [cmd, ...args] = inNs(this.ns, ...this.argv) as [string, ...string[]];
+    const [cmd, ...args] = inNs(this.ns, 'nice', '-n', '-10', ...this.argv) as [string, ...string[]];
     // its own process group, so a kill reaches the children too (sshd forks one per connection)
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.proc = p;

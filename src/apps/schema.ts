@@ -99,6 +99,7 @@ export function programSchemas(duration: Dur) {
       silentAfter: duration.optional().meta({ description: 'a hung client: from this long after its connect() it sends nothing more (no PINGREQ, no PUBLISH) but still reads, and closes on end of stream' }),
     })
     .strict();
+  const sshLogin = positive(duration, 'login').optional().meta({ description: 'openssh-9.2: the login\'s length, from the connect to sshd\'s post-login messages, where the heartbeats start (src/apps/ssh-login.ts); default 0.479 s, the median think times of the recordings (0.41-0.60 s there)' });
   const sshServer = z
     .object({
       kind: z.literal('ssh-server'),
@@ -107,6 +108,7 @@ export function programSchemas(duration: Dur) {
       clientAliveCountMax: z.number().int().min(0).max(2_147_483).default(3).meta({ description: 'sshd_config ClientAliveCountMax (default 3)' }),
       profile: sshProfile,
       clockPhase,
+      login: sshLogin,
     })
     .strict();
   const sshClient = z
@@ -118,6 +120,7 @@ export function programSchemas(duration: Dur) {
       serverAliveCountMax: z.number().int().min(0).max(2_147_483).default(3).meta({ description: 'ssh_config ServerAliveCountMax (default 3)' }),
       profile: sshProfile,
       clockPhase,
+      login: sshLogin,
     })
     .strict();
   const grpcServer = z

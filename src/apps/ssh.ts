@@ -41,14 +41,20 @@
  * default, PROTOCOL.chacha20poly1305): request payload 1 + 4 + 21 ("keepalive@openssh.com")
  * + 1 = 27 bytes, padded with 4 to a multiple of 8 with the padding-length byte (32), plus the
  * 4-byte length and the 16-byte Poly1305 tag = 52 bytes; REQUEST_FAILURE: 1 + 1 + 6 padding
- * + 4 + 16 = 28 bytes. Key exchange and the session's own traffic are not modelled.
+ * + 4 + 16 = 28 bytes. With openssh-9.2 both programs first play the recorded login
+ * (./ssh-login.ts: key exchange and authentication, 0.48 s by default, `login`), and their
+ * heartbeats start where the real ones do: ssh's once USERAUTH_SUCCESS is read, sshd's once
+ * it has written its post-login messages (so rules 4-6 count from there, not from the
+ * accept). The spec profile plays no login. The session's own traffic is not modelled.
  */
 import type { Handle } from '../engine/sim.ts';
 import type { Micros } from '../engine/time.ts';
 import { hostClock, type WholeSeconds } from './clock.ts';
+import type { Frame } from './framing.ts';
 import type { Ctx, Session } from './program.ts';
 import { dial, serve } from './program.ts';
 import type { ProgramSpec } from './schema.ts';
+import { playLogin, scriptDuration } from './ssh-login.ts';
 
 type Server = Extract<ProgramSpec, { kind: 'ssh-server' }>;
 type Client = Extract<ProgramSpec, { kind: 'ssh-client' }>;
@@ -108,17 +114,35 @@ function answer(s: Session, type: string): void {
   if (type === 'GLOBAL_REQUEST') s.send({ type: 'REQUEST_FAILURE', bytes: SSH_BYTES.requestFailure });
 }
 
+/**
+ * The heartbeat of one side, started at once (spec) or at the end of the login
+ * (openssh-9.2, ./ssh-login.ts): returns the hook for every frame read.
+ */
+function afterLogin(s: Session, side: 'client' | 'server', p: Server | Client, start: () => (type: string) => void): (f: Frame) => void {
+  if (p.profile === 'spec') {
+    const input = start();
+    return (f) => input(f.type);
+  }
+  let input: ((type: string) => void) | null = null;
+  const login = playLogin(s, side, p.login ?? scriptDuration(), () => (input = start()));
+  return (f) => {
+    if (!login(f.type, f.meta)) input?.(f.type);
+  };
+}
+
 export function sshServer(ctx: Ctx, p: Server): void {
   const clock = p.profile === 'spec' ? null : hostClock(ctx, p.clockPhase);
   serve(ctx, p.port, (s) => {
-    const next = clock ? sshdWait(clock, p.clientAliveInterval) : exactly(p.clientAliveInterval);
-    const input = aliveCheck(s, p.clientAliveInterval, p.clientAliveCountMax, true, next, (detail) => {
-      ctx.decide('CLIENT_ALIVE_TIMEOUT', `Timeout, client not responding: ${detail}`);
-      s.close();
+    const onFrame = afterLogin(s, 'server', p, () => {
+      const next = clock ? sshdWait(clock, p.clientAliveInterval) : exactly(p.clientAliveInterval);
+      return aliveCheck(s, p.clientAliveInterval, p.clientAliveCountMax, true, next, (detail) => {
+        ctx.decide('CLIENT_ALIVE_TIMEOUT', `Timeout, client not responding: ${detail}`);
+        s.close();
+      });
     });
     s.handler = {
       onFrame: (f) => {
-        input(f.type);
+        onFrame(f);
         answer(s, f.type);
       },
       onEnd: () => undefined,
@@ -129,13 +153,15 @@ export function sshServer(ctx: Ctx, p: Server): void {
 export function sshClient(ctx: Ctx, p: Client): void {
   const next = p.profile === 'spec' ? exactly(p.serverAliveInterval) : wholeSecond(hostClock(ctx, p.clockPhase), p.serverAliveInterval);
   dial(ctx, p, (s, lost) => {
-    const input = aliveCheck(s, p.serverAliveInterval, p.serverAliveCountMax, false, next, (detail) => {
-      ctx.decide('SERVER_ALIVE_TIMEOUT', `Timeout, server ${p.to} not responding: ${detail}`);
-      lost();
-    });
+    const onFrame = afterLogin(s, 'client', p, () =>
+      aliveCheck(s, p.serverAliveInterval, p.serverAliveCountMax, false, next, (detail) => {
+        ctx.decide('SERVER_ALIVE_TIMEOUT', `Timeout, server ${p.to} not responding: ${detail}`);
+        lost();
+      }),
+    );
     s.handler = {
       onFrame: (f) => {
-        input(f.type);
+        onFrame(f);
         answer(s, f.type);
       },
       onEnd: (reason) => {

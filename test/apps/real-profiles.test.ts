@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decisions, run, sends } from './helpers.ts';
+import { decisions, r6, run, sends } from './helpers.ts';
 
 const mqtt = (keepAlive: number, start: string, broker: object = {}) => ({
   hosts: { client: {}, broker: {} }, path: { latency: '0.1ms' }, until: '60s',
@@ -76,12 +76,101 @@ describe('ssh profile openssh-9.2 (the default)', () => {
     expect(decisions(j).find((d) => d.host === 'client')).toEqual({ host: 'client', label: 'SERVER_ALIVE_TIMEOUT', t: 8 });
   });
 
-  it('sshd probes every 2 × ClientAliveInterval and drops a dead client 2 × (CountMax + 1) × interval after its last packet', () => {
+  it('sshd probes every 2 × ClientAliveInterval from the end of the login and drops a dead client 2 × (CountMax + 1) × interval after it', () => {
     const j = run(ssh({}, { clientAliveInterval: 2, clientAliveCountMax: 2 }, [{ at: '3.5s', type: 'cut' }]));
-    // accepted at 1.3003 (its last input); probes at 5.3003, 9.3003 (4 s apart); dropped at 13.3003
-    expect(sends(j, 'server', 52).slice(0, 2).map((t) => Math.round(t * 1e4) / 1e4)).toEqual([5.3003, 9.3003]);
+    // its session loop starts when it writes its post-login message (272 bytes); then probes
+    // 4 s apart, and the drop 12 s after
+    const loop = sends(j, 'server', 272)[0] as number;
+    expect(loop).toBeGreaterThan(1.7);
+    expect(sends(j, 'server', 52).slice(0, 2).map((t) => r6(t - loop))).toEqual([4, 8]);
     const d = decisions(j).find((x) => x.host === 'server');
     expect(d?.label).toBe('CLIENT_ALIVE_TIMEOUT');
-    expect(d?.t).toBeCloseTo(13.3003, 4);
+    expect(r6((d?.t ?? 0) - loop)).toBe(12);
+  });
+});
+
+describe('the OpenSSH 9.2 login (src/apps/ssh-login.ts)', () => {
+  const pair = (login?: string) => ({
+    hosts: { client: {}, server: {} }, path: { latency: '20us' }, until: '5s',
+    apps: [
+      { host: 'server', program: { kind: 'ssh-server', clockPhase: 0, ...(login ? { login } : {}) } },
+      { host: 'client', program: { kind: 'ssh-client', to: 'server', start: '1s', clockPhase: 0, ...(login ? { login } : {}) } },
+    ],
+  });
+  const sizes = (j: ReturnType<typeof run>, host: string): number[] => j.calls.filter((c) => c.host === host && c.call === 'send').map((c) => c.result as number);
+
+  it('plays the recorded exchange: banners, key exchange, authentication, the post-login messages', () => {
+    const j = run(pair());
+    expect(sizes(j, 'client')).toEqual([41, 1560, 1208, 16, 44, 60, 140, 308, 60]);
+    expect(sizes(j, 'server')).toEqual([41, 1088, 1564, 44, 76, 100, 28, 272, 156]);
+  });
+
+  it('lasts the median of the recordings by default (0.479 s to sshd\'s post-login message), `login` when given; the delayed-ACK wait is not stretched', () => {
+    const at = (j: ReturnType<typeof run>, bytes: number): number => sends(j, 'server', bytes)[0] as number;
+    const byDefault = run(pair());
+    expect(at(byDefault, 272) - 1).toBeCloseTo(0.479, 2);
+    const slow = run(pair('0.6s'));
+    expect(at(slow, 272) - 1).toBeCloseTo(0.6, 2);
+    expect(at(slow, 156) - at(slow, 272)).toBeCloseTo(0.0436, 4);
+  });
+
+  it('profile spec plays no login: the heartbeats start at the connect', () => {
+    const j = run({ ...pair(), apps: pair().apps.map((a) => ({ ...a, program: { ...a.program, profile: 'spec' } })) });
+    expect(sizes(j, 'client')).toEqual([]);
+  });
+});
+
+describe('grpc profile grpc-core-1.51 (src/apps/grpc-core.ts)', () => {
+  const grpc = (client: object, server: object = {}, faults: unknown[] = []) => ({
+    hosts: { client: {}, server: {} }, path: { latency: '20us' }, until: '40s', faults,
+    apps: [
+      { host: 'server', program: { kind: 'grpc-server', profile: 'grpc-core-1.51', tls: false, ...server } },
+      { host: 'client', program: { kind: 'grpc-client', to: 'server', start: '1s', keepaliveTime: '1s', profile: 'grpc-core-1.51', tls: false, ...client } },
+    ],
+  });
+  const pings = (j: ReturnType<typeof run>): number[] => sends(j, 'client', 17);
+
+  it('an idle channel without permit-without-calls sends no keepalive ping at all', () => {
+    expect(pings(run(grpc({})))).toEqual([]);
+  });
+
+  it('with permission, GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA (2) pings and no more; 0 lifts the cap', () => {
+    const permissive = { permitWithoutCalls: true, minPingInterval: '100ms' };
+    expect(pings(run(grpc({ permitWithoutCalls: true }, permissive))).length).toBe(2);
+    expect(pings(run(grpc({ permitWithoutCalls: true, maxPingsWithoutData: 0 }, permissive))).length).toBeGreaterThan(30);
+  });
+
+  it('too_many_pings: ping 1 fine, pings 2-4 strikes 1-3, GOAWAY with the 4th ping\'s ACK (48 bytes), then 2 s, then 4 s pings on the next connections', () => {
+    const j = run(grpc({ permitWithoutCalls: true, maxPingsWithoutData: 0, reconnect: { initial: '1s', multiplier: 1.6 } }));
+    const goaways = sends(j, 'server', 48);
+    expect(goaways.length).toBeGreaterThanOrEqual(2);
+    const p = pings(j).map(r6);
+    // connection 1: pings 1 s apart, the 4th answered by GOAWAY; connection 2: 2 s apart
+    expect(p.filter((t) => t <= (goaways[0] as number)).length).toBe(4);
+    const second = p.filter((t) => t > (goaways[0] as number) && t <= (goaways[1] as number));
+    expect(second.length).toBe(4);
+    expect(r6((second[1] as number) - (second[0] as number))).toBeCloseTo(2, 3);
+    expect(decisions(j).filter((d) => d.host === 'client').map((d) => d.label).slice(0, 2)).toEqual(['GOAWAY too_many_pings', 'GOAWAY too_many_pings']);
+  });
+
+  it('only the PING ACK stops the watchdog: a cut path is found keepaliveTimeout after the unanswered ping', () => {
+    const j = run(grpc({ permitWithoutCalls: true, maxPingsWithoutData: 0, keepaliveTimeout: '2s' }, { permitWithoutCalls: true, minPingInterval: '100ms' }, [{ at: '3.5s', type: 'cut' }]));
+    const last = pings(j).filter((t) => t < 3.5 + 1.1).at(-1) as number;
+    const d = decisions(j).find((x) => x.label === 'KEEPALIVE_TIMEOUT');
+    expect(r6((d?.t ?? 0) - last)).toBe(2);
+  });
+
+  it('connection backoff: 1 s, then 1.6^k s within ± 20 % between attempt starts, the same draws for the same seed', () => {
+    const refused = { hosts: { client: {}, server: {} }, path: { latency: '20us' }, until: '60s', seed: 3, apps: [{ host: 'client', program: { kind: 'grpc-client', to: 'server', start: '1s', keepaliveTime: '10s', profile: 'grpc-core-1.51' } }] };
+    const syns = (j: ReturnType<typeof run>): number[] => j.calls.filter((c) => c.call === 'connect').map((c) => c.start);
+    const a = syns(run(refused));
+    expect(a).toEqual(syns(run(refused)));
+    const gaps = a.slice(1).map((t, k) => t - (a[k] as number));
+    expect(gaps[0]).toBeCloseTo(1, 3);
+    gaps.slice(1).forEach((g, k) => {
+      const nominal = Math.min(1.6 ** (k + 1), 120);
+      expect(g).toBeGreaterThanOrEqual(0.8 * nominal - 1e-3);
+      expect(g).toBeLessThanOrEqual(1.2 * nominal + 1e-3);
+    });
   });
 });

@@ -21,9 +21,6 @@ import { GRPC, need, NETNS, PROGRAMS } from '../support/needs.ts';
  * the day a model gets it right: then delete the entry.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'ssh-clientalive-2x2-cut': 'the SSH login is not modelled: sshd\'s ClientAlive wait starts at the end of the login (0.63 s after connect in the recording), the model\'s at accept',
-  'ssh-server-traffic-then-cut': 'the SSH login is not modelled (sshd\'s waits start 0.66 s later in the recording)',
-  'ssh-tcpkeepalive-on': 'the SSH login is not modelled: the kernel\'s first probe comes 2 s after the login\'s last packet, after the cut',
   'haproxy-proxy-trap': 'on `timeout server` HAProxy 2.6 aborts the server leg (FIN then RST at once, so the server\'s own FIN never leaves); the simulated socket API has no SO_LINGER 0',
 };
 
