@@ -9,7 +9,7 @@
  * imported when that command runs, and drawing libraries only when something is drawn.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { collect, durationArg, seedArg, ladderMaxArg, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { collect, durationArg, seedArg, ladderMaxArg, wholeNumber, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
 import { AdviceFailedError, InputError, MismatchError } from './errors.ts';
 import { NAT_PROFILE_NAMES } from '../src/net/nat/profiles.ts';
 import { PROXY_PROFILE_NAMES } from '../src/net/proxy/profiles.ts';
@@ -65,6 +65,8 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
     .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
     .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
+    .option('--summary', 'keep no trace: print the verdict, programs grouped, each connection\'s outcome and what the middleboxes did (big runs in bounded memory; with --json: keepalive-lab/summary@1)')
+    .option('--flows <n>', 'with --summary: list this many connections (default 20)', (v: string) => wholeNumber('--flows', v, 0))
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))

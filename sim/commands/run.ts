@@ -4,7 +4,9 @@
  * one of these commands runs (sim/cli.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { runScenario } from '../../src/scenarios/run.ts';
+import { runScenario, runSummary } from '../../src/scenarios/run.ts';
+import type { Scenario } from '../../src/scenarios/schema.ts';
+import { summaryDocument, summaryText } from '../../src/report/summary-text.ts';
 import { humanTrace } from '../../src/report/human.ts';
 import { formatNetstat } from '../../src/report/timers.ts';
 import { formatConntrack } from '../../src/report/conntrack.ts';
@@ -36,6 +38,8 @@ export interface RunFlags {
   count?: string;
   idle?: string;
   interval?: string;
+  summary?: boolean;
+  flows?: number;
 }
 
 export function listAction(out: Out): void {
@@ -47,6 +51,28 @@ export function listAction(out: Out): void {
   for (const p of PENDING) out(`${p.name.padEnd(28)} (pending: needs ${p.needs})`);
 }
 
+/** `--summary`: no trace kept; the verdict, programs, connections and middleboxes. */
+function summaryRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out): void {
+  const needTrace = (['mermaid', 'svg', 'timeline', 'pcap', 'vantage', 'verbose'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
+  if (needTrace.length) throw new InputError([`--summary keeps no trace, so it cannot give ${needTrace.map((k) => `--${k}`).join(', ')} (run without --summary for those)`]);
+  const r = runSummary(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
+  if (o.json) {
+    out(JSON.stringify(summaryDocument(r, scenario), null, 1));
+    return;
+  }
+  out(summaryText(r, scenario, o.flows !== undefined ? { flows: o.flows } : {}).trimEnd());
+  for (const t of r.timerTables) {
+    out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
+    const lines = formatNetstat(t.rows);
+    out(...(lines.length ? lines : ['(no connections)']));
+  }
+  for (const t of r.conntrackTables) {
+    out('', `== conntrack at ${formatSeconds(t.t)} (conntrack -L: nat, proto, seconds left, state, original tuple, reply tuple, flags) ==`);
+    const lines = formatConntrack(t.rows);
+    out(...(lines.length ? lines : ['(no entries)']));
+  }
+}
+
 export async function runAction(ref: string, o: RunFlags, out: Out): Promise<void> {
   const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
   const timersAt = o.timers.map((t) => durationArg('--timers')(t));
@@ -56,6 +82,8 @@ export async function runAction(ref: string, o: RunFlags, out: Out): Promise<voi
   const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
   if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
+  if (o.summary) return summaryRun(scenario, o, timersAt, conntrackAt, out);
+  if (o.flows !== undefined) throw new InputError(['--flows: only with --summary']);
   const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
   const figureText = await writeRunFigures(r, scenario, o);
   if (o.pcap) {

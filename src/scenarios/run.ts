@@ -14,7 +14,9 @@ import type { Socket } from '../tcp/socket.ts';
 import { expandApps, startApp, type AppRun } from './apps.ts';
 import type { FaultSpec, PathSpec, Scenario } from './schema.ts';
 import { buildRunJson } from '../report/json.ts';
-import type { RunJson } from './result.ts';
+import type { RunJson, Summary } from './result.ts';
+import { SUMMARY_KINDS, SummaryBuilder } from '../report/summary.ts';
+import { FLOW_KINDS, FlowBook } from '../report/flowbook.ts';
 import { timerRows, type TimerRow } from '../report/timers.ts';
 import { Nat } from '../net/nat/nat.ts';
 import { natConfig, type NatOverrides } from '../net/nat/profiles.ts';
@@ -61,7 +63,12 @@ function lossSpec(loss: PathSpec['loss']): LossSpec {
   return loss;
 }
 
-export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
+/** A world built from a scenario, its programs started and faults scheduled, not yet run. */
+interface Prepared extends Omit<RunOutcome, 'json'> {
+  seed: number;
+}
+
+function prepare(sc: Scenario, opts: RunOptions): Prepared {
   const seed = opts.seed ?? sc.seed;
   const world = new World({ seed, record: opts.record ?? true, ...(opts.machines ? { machines: opts.machines } : {}) });
   const names = Object.keys(sc.hosts);
@@ -108,9 +115,37 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   for (const t of opts.conntrackAt ?? []) {
     world.sim.at(t, () => conntrackTables.push({ t, rows: nats.flatMap((n) => conntrackRows(n, t)) }));
   }
-  world.run(horizon);
-  const json = buildRunJson(world, sc, seed);
-  return { world, json, apps, timerTables, conntrackTables, nats, proxies, horizon };
+  return { world, apps, timerTables, conntrackTables, nats, proxies, horizon, seed };
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
+  const { seed, ...p } = prepare(sc, opts);
+  p.world.run(p.horizon);
+  return { ...p, json: buildRunJson(p.world, sc, seed) };
+}
+
+/** A run that keeps no trace: its summary, per-flow and per-middlebox outcomes (`run --summary`). */
+export interface SummaryOutcome extends Omit<RunOutcome, 'json'> {
+  seed: number;
+  summary: Summary;
+  flows: FlowBook;
+  /** events the simulator executed */
+  events: number;
+}
+
+/**
+ * Run a scenario keeping no per-packet trace: memory grows with the number of connections,
+ * not with virtual time. The summary is built by the same code as the run document's
+ * (SummaryBuilder), from the events as they happen.
+ */
+export function runSummary(sc: Scenario, opts: Omit<RunOptions, 'record'> = {}): SummaryOutcome {
+  const p = prepare(sc, { ...opts, record: false });
+  const builder = new SummaryBuilder(p.world);
+  const flows = new FlowBook(p.world);
+  p.world.sim.trace.subscribe((e) => builder.feed(e), SUMMARY_KINDS);
+  p.world.sim.trace.subscribe((e) => flows.feed(e), FLOW_KINDS);
+  p.world.run(p.horizon);
+  return { ...p, summary: builder.finish(), flows, events: p.world.sim.steps };
 }
 
 /**

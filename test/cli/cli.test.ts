@@ -109,4 +109,34 @@ describe('keepalive-lab CLI', () => {
     const s = JSON.parse(r.out) as { properties: Record<string, unknown> };
     expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['hosts', 'path', 'apps', 'faults', 'seed', 'until']));
   });
+
+  it('--summary keeps no trace and prints the verdict, programs, connections and keepalive counts', async () => {
+    const r = await cli('run', 'seed000-cable-pull', '--summary');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('seed 1; ran to 220.000000 s; 109 events simulated; no trace kept (--summary)');
+    expect(r.out).toContain('verdict: server got ETIMEDOUT at 149.386441 s (16.386 s after the fault)');
+    expect(r.out).toContain('  server/server: 1 program; no failure: 0; learned: ETIMEDOUT ×1 (at 149.386441 s; 16.386 s after the fault)');
+    expect(r.out).toMatch(/^ {2}server:22345>client:57731 +up 1\.000150 {2}aborted 149\.386441 ETIMEDOUT \(keepalive timeout\)$/m);
+    expect(r.out).toContain('keepalive: client 15 probes, 12 replies, 1,404 B; server 15 probes, 12 replies, 1,404 B; 59 packets sent in all');
+    expect(r.out).not.toContain('Flags ['); // no packet lines
+  });
+
+  it('--summary --json is one keepalive-lab/summary@1 document with every connection and middlebox', async () => {
+    const r = await cli('run', 'seed001-nat-table', '--summary', '--json');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out) as { format: string; events: number; connections: { conn: string; nat?: { fate: string; at?: number } }[]; middleboxes: { name: string; evicted: number }[] };
+    expect(d.format).toBe('keepalive-lab/summary@1');
+    expect(d.connections).toHaveLength(6);
+    expect(d.connections[0]).toMatchObject({ conn: 'client:57731>server:8000', nat: { fate: 'evicted', at: 20 } });
+    expect(d.middleboxes).toEqual([expect.objectContaining({ name: 'router', evicted: 1 })]);
+  });
+
+  it('--summary refuses outputs that need the trace, and --flows needs --summary', async () => {
+    const a = await cli('run', 'seed000-cable-pull', '--summary', '--svg', 'x.svg', '--verbose');
+    expect(a.code).toBe(2);
+    expect(a.err).toBe('error: --summary keeps no trace, so it cannot give --svg, --verbose (run without --summary for those)\n');
+    const b = await cli('run', 'seed000-cable-pull', '--flows', '3');
+    expect(b.code).toBe(2);
+    expect(b.err).toBe('error: --flows: only with --summary\n');
+  });
 });

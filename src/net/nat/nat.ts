@@ -295,13 +295,13 @@ export class Nat implements Middlebox {
 
   private see(side: 'inside' | 'outside', dir: 'tx' | 'rx', pkt: Packet, dropped?: string): void {
     const trace = this.sim.trace;
-    if (!trace.active) return;
+    if (!trace.on.packet) return;
     trace.emit({ kind: 'packet', t: this.sim.now, at: this.name, side, dir, pkt, ...(dropped ? { dropped } : {}) });
   }
 
   private event(action: NatEvent['action'], detail: string): void {
     const trace = this.sim.trace;
-    if (trace.active) trace.emit({ kind: 'nat', t: this.sim.now, nat: this.name, action, detail });
+    if (trace.on.nat) trace.emit({ kind: 'nat', t: this.sim.now, nat: this.name, action, detail });
   }
 }
 
