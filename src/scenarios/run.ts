@@ -40,6 +40,8 @@ export interface RunOptions {
   record?: boolean;
   /** run the keepalive machines compiled (default) or as xstate actors (SimOptions.machines) */
   machines?: 'compiled' | 'xstate';
+  /** called with the world once its hosts and path exist, before any program starts (to subscribe to the trace) */
+  onWorld?: (world: World) => void;
 }
 
 export interface RunOutcome {
@@ -104,6 +106,7 @@ function prepare(sc: Scenario, opts: RunOptions): Prepared {
       world.sim.after(GRACE_US, () => world.sim.stop());
     }
   };
+  opts.onWorld?.(world);
   for (const spec of specs) apps.push(startApp(world, spec, sc.hosts[spec.host]?.socket ?? {}, onFinish));
   for (const f of sc.faults) world.sim.at(f.at, () => applyFault(world, path, apps, f));
 
@@ -124,6 +127,31 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   return { ...p, json: buildRunJson(p.world, sc, seed) };
 }
 
+/**
+ * A run prepared to keep no trace, for outputs that listen as it goes (`run --stream`):
+ * subscribe to `world.sim.trace`, then `run()` returns the summary.
+ */
+export function prepareStream(sc: Scenario, opts: Omit<RunOptions, 'record'> = {}): Omit<RunOutcome, 'json'> & { seed: number; run(): Summary } {
+  let builder: SummaryBuilder | null = null;
+  const p = prepare(sc, {
+    ...opts,
+    record: false,
+    onWorld: (w) => {
+      const b = (builder = new SummaryBuilder(w));
+      w.sim.trace.subscribe((e) => b.feed(e), SUMMARY_KINDS);
+      opts.onWorld?.(w);
+    },
+  });
+  const b = builder as unknown as SummaryBuilder;
+  return {
+    ...p,
+    run: () => {
+      p.world.run(p.horizon);
+      return b.finish();
+    },
+  };
+}
+
 /** A run that keeps no trace: its summary, per-flow and per-middlebox outcomes (`run --summary`). */
 export interface SummaryOutcome extends Omit<RunOutcome, 'json'> {
   seed: number;
@@ -139,13 +167,18 @@ export interface SummaryOutcome extends Omit<RunOutcome, 'json'> {
  * (SummaryBuilder), from the events as they happen.
  */
 export function runSummary(sc: Scenario, opts: Omit<RunOptions, 'record'> = {}): SummaryOutcome {
-  const p = prepare(sc, { ...opts, record: false });
-  const builder = new SummaryBuilder(p.world);
-  const flows = new FlowBook(p.world);
-  p.world.sim.trace.subscribe((e) => builder.feed(e), SUMMARY_KINDS);
-  p.world.sim.trace.subscribe((e) => flows.feed(e), FLOW_KINDS);
-  p.world.run(p.horizon);
-  return { ...p, summary: builder.finish(), flows, events: p.world.sim.steps };
+  let flows: FlowBook | null = null;
+  const p = prepareStream(sc, {
+    ...opts,
+    onWorld: (w) => {
+      const f = (flows = new FlowBook(w));
+      w.sim.trace.subscribe((e) => f.feed(e), FLOW_KINDS);
+      opts.onWorld?.(w);
+    },
+  });
+  const summary = p.run();
+  const { run: _run, ...rest } = p;
+  return { ...rest, summary, flows: flows as unknown as FlowBook, events: p.world.sim.steps };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The command line as a user meets it: exit codes (0 ok, 2 bad input), one clear line per
  * problem naming the field and the allowed range, never a stack trace.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -138,5 +138,30 @@ describe('keepalive-lab CLI', () => {
     const b = await cli('run', 'seed000-cable-pull', '--flows', '3');
     expect(b.code).toBe(2);
     expect(b.err).toBe('error: --flows: only with --summary\n');
+  });
+
+  it('--stream prints the same trace as it goes, and writes --pcap and --jsonl as it goes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+    const kept = await cli('run', 'seed001-nat-table', '--vantage', 'client,router', '--pcap', join(dir, 'a.pcap'));
+    const streamed = await cli('run', 'seed001-nat-table', '--vantage', 'client,router', '--stream', '--pcap', join(dir, 'b.pcap'), '--jsonl', join(dir, 'b.jsonl'));
+    expect(streamed.code).toBe(0);
+    expect(streamed.out).toBe(kept.out);
+    expect(readFileSync(join(dir, 'b.pcap'))).toEqual(readFileSync(join(dir, 'a.pcap')));
+    const lines = readFileSync(join(dir, 'b.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(lines[0]?.type).toBe('run');
+    expect(lines.at(-1)?.type).toBe('summary');
+    expect(new Set(lines.map((l) => l.type))).toEqual(new Set(['run', 'packet', 'call', 'event', 'summary']));
+  });
+
+  it('--stream refuses what needs the whole trace, and a refused run leaves no file behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+    const r = await cli('run', 'seed000-cable-pull', '--stream', '--json', '--jsonl', join(dir, 'x.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: --stream keeps no trace, so it cannot give --json (run without --stream for those)\n');
+    const bad = await cli('run', 'seed000-cable-pull', '--stream', '--pcap', join(dir, 'y.pcap'), '--pcap-at', 'mars');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--pcap-at: no vantage point 'mars'");
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await cli('run', 'seed000-cable-pull', '--jsonl', join(dir, 'z.jsonl'))).err).toBe('error: --jsonl: only with --stream (the whole run as one document is --json)\n');
   });
 });
