@@ -162,3 +162,14 @@ describe('links', () => {
     expect([...anchorsOf('# A\n## A\n```\n# not a heading\n```\n')]).toEqual(['a', 'a-1']);
   });
 });
+
+describe('loops', () => {
+  it('a for loop over plain words is unrolled, $NAME replaced outside single quotes', async () => {
+    const { unrollFor } = await import('./shell.ts');
+    expect(unrollFor(`for hz in 100 250; do echo "HZ $hz:"; npx keepalive-lab run x --set a=$hz | jq '[range(1; 3) as $i | $i]'; done`)).toEqual([
+      `echo "HZ 100:"; npx keepalive-lab run x --set a=100 | jq '[range(1; 3) as $i | $i]'`,
+      `echo "HZ 250:"; npx keepalive-lab run x --set a=250 | jq '[range(1; 3) as $i | $i]'`,
+    ]);
+    expect(unrollFor('for f in *.yaml; do cat $f; done')).toBeNull();
+  });
+});

@@ -235,7 +235,33 @@ export async function runShown(line: string, cwd: string): Promise<Shown> {
   return { code: shown.code, terminal };
 }
 
+/**
+ * `for NAME in WORD…; do BODY; done` over plain words: each pass is BODY with `$NAME` put in
+ * (not inside single quotes, as the shell does), run like any other line, so the docs' loops
+ * over keepalive-lab runs stay in this process too.
+ */
+export function unrollFor(line: string): string[] | null {
+  const m = /^\s*for\s+([A-Za-z_]\w*)\s+in\s+([\w.,:/=+-]+(?:\s+[\w.,:/=+-]+)*)\s*;\s*do\s+([\s\S]*?)\s*;?\s*done\s*$/.exec(line);
+  if (!m || /\b(for|while|do|done)\b/.test(m[3]!.replace(/'[^']*'|"[^"]*"/g, ''))) return null;
+  const [, name, words, body] = m as unknown as [string, string, string, string];
+  const ref = new RegExp(`\\$(?:${name}\\b|\\{${name}\\})`, 'g');
+  // split the body into single-quoted parts (left alone) and the rest (expanded)
+  const parts = body.split(/('[^']*')/);
+  return words.split(/\s+/).map((w) => parts.map((p) => (p.startsWith("'") ? p : p.replace(ref, w))).join(''));
+}
+
 async function runLine(line: string, cwd: string): Promise<Shown> {
+  const passes = unrollFor(line);
+  if (passes) {
+    let code = 0;
+    let terminal = '';
+    for (const p of passes) {
+      const r = await runLine(p, cwd);
+      code = r.code;
+      terminal += r.terminal;
+    }
+    return { code, terminal };
+  }
   if (compound(line)) return bash(line, cwd);
   let code = 0;
   let terminal = '';
