@@ -16,6 +16,9 @@ import { short } from './suite.ts';
 /** Commands marked `skip` stay few: each is a claim nobody checks. */
 const MAX_SKIPPED = 8;
 
+/** Commands marked `slow` run only in CI: each costs every developer's `npm test` nothing, and CI its time. */
+const MAX_SLOW = 3;
+
 /** Inline code outside fenced blocks, with its line. */
 function inlineCode(page: (typeof PAGES)[number]): { text: string; line: number }[] {
   return page.prose.flatMap((l) => [...l.text.matchAll(/`([^`]+)`/g)].map((m) => ({ text: m[1]!, line: l.line })));
@@ -27,6 +30,12 @@ describe('docs: form', () => {
   it('every docs-check marker sits on a block, every session starts with a command', () => {
     const problems = PAGES.flatMap((p) => p.problems.map((m) => (m.startsWith(p.page) ? m : `${p.page}: ${m}`)));
     expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it(`at most ${MAX_SLOW} shown commands are marked "slow" (run in CI only)`, () => {
+    const slow = PAGES.flatMap((p) => p.steps.filter((s) => s.kind === 'command' && s.slow !== undefined));
+    const list = slow.map((c) => `${c.page}:${c.line}: ${c.kind === 'command' ? `${short(c.text)} (${c.slow})` : ''}`).join('\n');
+    expect(slow.length, `commands marked slow:\n${list}`).toBeLessThanOrEqual(MAX_SLOW);
   });
 
   it(`at most ${MAX_SKIPPED} shown commands are marked "skip"`, () => {

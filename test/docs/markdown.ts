@@ -11,6 +11,7 @@
  *   line (comments and blank lines aside) is a command that must succeed; output is not shown.
  * - `<!-- docs-check: … -->` comments directly above a fence (blank lines between allowed):
  *     `skip REASON`     the block's commands are not run (kept few; REASON is required)
+ *     `slow REASON`     the block's commands run only in CI (KEEPALIVE_LAB_DOCS_ALL=1)
  *     `file NAME`       the block's text is the file NAME the following commands read
  *     `$ COMMAND`       the block (say a Mermaid diagram, rendered by GitHub) is COMMAND's output
  *     `needs NAME,…`    the commands need a tool from test/support/needs.ts (jq, tshark, netns, jupyter)
@@ -38,6 +39,8 @@ export interface Command {
   needs: string[];
   /** set when the block is marked `skip`: the reason */
   skip?: string;
+  /** set when the block is marked `slow` (run in CI only): the reason */
+  slow?: string;
 }
 
 export interface FileStep {
@@ -69,7 +72,7 @@ export interface Block {
   markers: Marker[];
 }
 
-type Marker = { key: 'skip'; reason: string } | { key: 'file'; name: string } | { key: 'output-of'; command: string } | { key: 'needs'; names: string[] };
+type Marker = { key: 'skip' | 'slow'; reason: string } | { key: 'file'; name: string } | { key: 'output-of'; command: string } | { key: 'needs'; names: string[] };
 
 const LISTING = new Set(['sh', 'bash', 'shell', 'zsh']);
 const MARKER = /^\s*<!--\s*docs-check:\s*(.*?)\s*-->\s*$/;
@@ -79,10 +82,10 @@ function parseMarker(body: string): Marker | string {
   const m = /^(\S+)\s*(.*)$/.exec(body);
   const key = m?.[1] ?? '';
   const rest = m?.[2] ?? '';
-  if (key === 'skip') return rest ? { key: 'skip', reason: rest.replace(/^[—:-]\s*/, '') } : 'skip needs a reason: <!-- docs-check: skip REASON -->';
+  if (key === 'skip' || key === 'slow') return rest ? { key, reason: rest.replace(/^[—:-]\s*/, '') } : `${key} needs a reason: <!-- docs-check: ${key} REASON -->`;
   if (key === 'file') return rest ? { key: 'file', name: rest } : 'file needs a name: <!-- docs-check: file NAME -->';
   if (key === 'needs') return rest ? { key: 'needs', names: rest.split(/[\s,]+/).filter(Boolean) } : 'needs needs a tool name';
-  return `unknown docs-check marker "${body}" (use: skip REASON, file NAME, $ COMMAND, needs NAME)`;
+  return `unknown docs-check marker "${body}" (use: skip REASON, slow REASON, file NAME, $ COMMAND, needs NAME)`;
 }
 
 /** Split a page into fenced blocks (CommonMark fences: ``` or ~~~, indented up to 3 spaces) and prose. */
@@ -149,10 +152,11 @@ export function parsePage(page: string, text: string): Page {
   const where = (line: number): string => `${page}:${line}`;
   for (const b of blocks) {
     const skip = b.markers.find((m) => m.key === 'skip');
+    const slow = b.markers.find((m) => m.key === 'slow');
     const file = b.markers.find((m) => m.key === 'file');
     const outputOf = b.markers.find((m) => m.key === 'output-of');
     const needs = b.markers.flatMap((m) => (m.key === 'needs' ? m.names : []));
-    const base = { kind: 'command' as const, page, needs, ...(skip ? { skip: skip.reason } : {}) };
+    const base = { kind: 'command' as const, page, needs, ...(skip?.key === 'skip' ? { skip: skip.reason } : {}), ...(slow?.key === 'slow' ? { slow: slow.reason } : {}) };
     if (file) {
       steps.push({ kind: 'file', page, line: b.line, name: file.name, content: b.lines.map((l) => l.text).join('\n') + '\n' });
       continue;

@@ -31,6 +31,9 @@ export function needsOf(c: Command): Need[] {
   return [...new Set([...named, ...used])];
 }
 
+/** Set by .ci/run: the commands marked `slow` run too. */
+const RUN_SLOW = process.env['KEEPALIVE_LAB_DOCS_ALL'] === '1';
+
 export const short = (s: string): string => {
   const one = s.replace(/\\\n\s*/g, '');
   return one.length > 90 ? `${one.slice(0, 87)}...` : one;
@@ -51,19 +54,50 @@ export function verdict(c: Command, code: number, terminal: string): string | nu
 
 export const checked = (p: Page): Command[] => p.steps.filter((s): s is Command => s.kind === 'command' && s.skip === undefined);
 
-/** Rough cost of a page's commands, to balance the shards (advice and comparisons simulate hundreds of runs). */
-function weight(p: Page): number {
-  return checked(p).reduce((w, c) => w + (/\badvise\b/.test(c.text) ? (/--os all/.test(c.text) ? 25 : 10) : /\b(compare|sweep)\b/.test(c.text) ? 3 : 1), 0);
-}
+/** Commands whose result is shared between pages (shell.ts memo): advice and comparisons by name. */
+const sharedKey = (c: Command): string | null => {
+  const text = c.text.replace(/\s+#.*$/, '').trim();
+  return /^npx keepalive-lab (advise|compare) [^/<>|;&]*$/.test(text) ? text : null;
+};
 
-/** Pages for shard k of n: longest first, each to the lightest shard. */
+/**
+ * Rough cost of a command in seconds of CPU, to balance the shards: advice simulates hundreds
+ * of runs, a comparison or a sweep dozens (a sweep shown failing stops at once), `npx tsx`
+ * transpiles before it runs, everything else takes a fraction of a second.
+ */
+const cost = (c: Command): number =>
+  c.slow !== undefined && !RUN_SLOW ? 0 : /\badvise\b/.test(c.text) ? (c.slow !== undefined ? 20 : 8) : /echo "?exit/.test(c.text) ? 0.2 : /\b(compare|sweep)\b|npx tsx/.test(c.text) ? 3 : 0.3;
+
+/**
+ * Pages for shard k of n. Pages that show the same advice or comparison go to one shard, so
+ * the command runs once (shell.ts memo); then groups go, heaviest first, to the lightest shard.
+ */
 export function shardOf(k: number, n: number): Page[] {
+  const groups: { pages: Page[]; keys: Set<string> }[] = [];
+  for (const p of [...PAGES].sort((a, b) => a.page.localeCompare(b.page))) {
+    const keys = new Set(checked(p).map(sharedKey).filter((x): x is string => x !== null));
+    const joined = groups.filter((g) => [...keys].some((x) => g.keys.has(x)));
+    const g = { pages: [p, ...joined.flatMap((j) => j.pages)], keys: new Set([...keys, ...joined.flatMap((j) => [...j.keys])]) };
+    for (const j of joined) groups.splice(groups.indexOf(j), 1);
+    groups.push(g);
+  }
+  const weight = (g: (typeof groups)[number]): number => {
+    const seen = new Set<string>();
+    let w = 0;
+    for (const c of g.pages.flatMap(checked)) {
+      const key = sharedKey(c);
+      if (key !== null && seen.has(key)) continue;
+      if (key !== null) seen.add(key);
+      w += cost(c);
+    }
+    return w;
+  };
   const load = Array.from({ length: n }, () => 0);
   const mine: Page[] = [];
-  for (const p of [...PAGES].sort((a, b) => weight(b) - weight(a) || a.page.localeCompare(b.page))) {
+  for (const g of groups.sort((a, b) => weight(b) - weight(a) || a.pages[0]!.page.localeCompare(b.pages[0]!.page))) {
     const s = load.indexOf(Math.min(...load));
-    load[s]! += weight(p);
-    if (s === k) mine.push(p);
+    load[s]! += weight(g);
+    if (s === k) mine.push(...g.pages);
   }
   return mine.sort((a, b) => a.page.localeCompare(b.page));
 }
@@ -81,6 +115,7 @@ export function docsSuite(k: number, n: number): void {
       const files = page.steps.filter((s): s is FileStep => s.kind === 'file');
       for (const c of commands) {
         it(`${c.page}:${c.line}: $ ${short(c.text)}`, async (ctx) => {
+          if (c.slow !== undefined && !RUN_SLOW) ctx.skip(`slow docs command (${c.slow}): runs in CI, or with KEEPALIVE_LAB_DOCS_ALL=1`);
           need(ctx, ...needsOf(c));
           // the files the page shows above this command, as a reader would have saved them
           for (const f of files) if (f.line < c.line) writeFileSync(join(dir, f.name), f.content);
