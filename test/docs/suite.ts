@@ -8,14 +8,14 @@
  * The pages are split over a few test files (commands-N.test.ts) so that vitest runs them on
  * every core; `docsSuite(k, n)` defines shard k of n.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEJAVU, JQ, JUPYTER, NETNS, TSHARK, need, type Need } from '../support/needs.ts';
 import type { Command, FileStep, Page } from './markdown.ts';
 import { explain } from './match.ts';
 import { PAGES } from './pages.ts';
-import { makeSandbox, removeSandbox, runShown } from './shell.ts';
+import { ROOT, makeSandbox, removeSandbox, runShown } from './shell.ts';
 
 /** Tools a command may name, and the names the `needs` marker knows. */
 export const TOOLS: Record<string, Need> = { jq: JQ, tshark: TSHARK, capinfos: TSHARK, netns: NETNS, root: NETNS, jupyter: JUPYTER, dejavu: DEJAVU };
@@ -109,6 +109,8 @@ export function docsSuite(k: number, n: number): void {
     describe(page.page, () => {
       let dir = '';
       beforeAll(() => {
+        // sweeps and other programs' commands run the built CLI, as a reader's shell would
+        if (!existsSync(join(ROOT, 'dist', 'cli', 'cli.js'))) throw new Error('dist/cli/cli.js is missing: run `npm run build` (npm test builds first)');
         dir = makeSandbox();
       });
       afterAll(() => removeSandbox(dir));
