@@ -2,18 +2,24 @@
 // per entry plus shared chunks, so a command starts without resolving hundreds of modules
 // (`keepalive-lab --version` ≈ 0.13 s, `run seed000-cable-pull` ≈ 0.3 s; bench/startup.ts).
 // The drawing libraries and worker pool stay external: they load only when used.
+//
+//   node sim/bundle.mjs           the CLI (npm run build)
+//   node sim/bundle.mjs --bench   the benchmarks (bench/*.ts -> dist/bench/), so they time the
+//                                 same compiled JavaScript users run, not a loader's output
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-rmSync(`${root}/dist/cli`, { recursive: true, force: true });
+const bench = process.argv.includes('--bench');
+const outdir = bench ? 'dist/bench' : 'dist/cli';
+rmSync(`${root}/${outdir}`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['sim/cli.ts', 'sim/sweep/worker.ts'],
-  // both entries beside their chunks: the runner finds the worker as ./worker.js
+  entryPoints: bench ? ['bench/run.ts', 'bench/nat.ts', 'bench/sweep.ts', 'bench/startup.ts', 'bench/big.ts', 'sim/sweep/worker.ts'] : ['sim/cli.ts', 'sim/sweep/worker.ts'],
+  // entries beside their chunks: the sweep runner finds its worker as ./worker.js
   entryNames: '[name]',
-  outdir: 'dist/cli',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -9,7 +9,7 @@
  * imported when that command runs, and drawing libraries only when something is drawn.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { collect, durationArg, seedArg, ladderMaxArg, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { collect, durationArg, seedArg, ladderMaxArg, wholeNumber, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
 import { AdviceFailedError, InputError, MismatchError } from './errors.ts';
 import { NAT_PROFILE_NAMES } from '../src/net/nat/profiles.ts';
 import { PROXY_PROFILE_NAMES } from '../src/net/proxy/profiles.ts';
@@ -35,7 +35,7 @@ const processIo: CliIo = {
   isTTY: process.stderr.isTTY === true,
 };
 
-export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo): Command {
+export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo, write: (text: string) => void = (t) => io.stdout(t)): Command {
   const program = new Command('keepalive-lab')
     .description('Deterministic simulator of TCP keepalive, retransmission timeouts and the failures they detect (Linux-faithful).')
     .version(VERSION)
@@ -65,10 +65,14 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
     .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
     .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
+    .option('--summary', 'keep no trace: print the verdict, programs grouped, each connection\'s outcome and what the middleboxes did (big runs in bounded memory; with --json: keepalive-lab/summary@1)')
+    .option('--flows <n>', 'with --summary: list this many connections (default 20)', (v: string) => wholeNumber('--flows', v, 0))
+    .option('--stream', 'keep no trace: print the trace as the run goes, and write --pcap / --jsonl as it goes (long runs in bounded memory)')
+    .option('--jsonl <file>', 'with --stream: also write every packet, call and event as JSON lines (keepalive-lab/run-lines@1)')
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out));
+    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out, write));
 
   program
     .command('calibrate')
@@ -181,7 +185,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (lines.length) io.stdout(lines.join('\n') + '\n');
     lines.length = 0;
   };
-  const program = buildProgram(out, io);
+  // streamed output (run --stream) goes straight to the stream, after anything already said
+  const write = (text: string): void => {
+    flush();
+    io.stdout(text);
+  };
+  const program = buildProgram(out, io, write);
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   for (const c of program.commands) {

@@ -26,7 +26,7 @@ export function tcpDone(c: Conn, err: Errno | null, why: string): void {
   c.setState('CLOSED');
   c.rdShut = true;
   c.wrShut = true;
-  if (errno && c.sim.trace.active) c.sim.trace.emit({ kind: 'error', t: c.sim.now, host: c.stack.name, conn: c.name, errno, detail: why });
+  if (errno && c.sim.trace.on.error) c.sim.trace.emit({ kind: 'error', t: c.sim.now, host: c.stack.name, conn: c.name, errno, detail: why });
   c.stack.removeConn(c);
   c.wake();
 }
@@ -93,7 +93,7 @@ export function finAcked(c: Conn): void {
 export function armFinWait2(c: Conn): void {
   c.sim.cancel(c.finWait2Timer);
   c.finWait2Timer = c.sim.after(c.stack.sysctl.tcp_fin_timeout * 1_000_000, () => {
-    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'fin-wait-2' });
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'fin-wait-2' });
     tcpDone(c, null, 'FIN_WAIT_2 timeout');
   });
 }
@@ -105,7 +105,7 @@ export function enterTimeWait(c: Conn): void {
   c.setState('TIME_WAIT');
   c.sim.cancel(c.timeWaitTimer);
   c.timeWaitTimer = c.sim.after(c.stack.profile.tcp.timeWaitUs, () => {
-    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
     tcpDone(c, null, 'TIME_WAIT over');
   });
   c.wake();

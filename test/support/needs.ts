@@ -33,6 +33,9 @@ const has = (n: Need): boolean => {
 
 export const TSHARK: Need = { name: 'tshark', install: 'apt-get install tshark', check: () => onPath('tshark', ['-v']) };
 
+/** jq: the docs' recipes for the --json document pipe through it (test/docs). */
+export const JQ: Need = { name: 'jq', install: 'apt-get install jq', check: () => onPath('jq') };
+
 /** root, network namespaces, iptables and tcpdump: the real-kernel calibration harness. */
 export const NETNS: Need = {
   name: 'root with network namespaces, iptables and tcpdump',
