@@ -6,8 +6,8 @@
  *
  * What is compared: on each vantage host of the scenario, the packets that carry the
  * programs' decisions — every segment with payload, SYN, FIN or RST, and the kernel's
- * keepalive probes and their ACKs (pure ACKs are the kernel's business, calibrated by
- * calibrate/diff.ts) — keyed `at dir src>dst flags len`, with listening ports kept and
+ * keepalive probes and their ACKs (pure ACKs, and a RST without ACK answering a segment for
+ * a closed connection, are the kernel's business, calibrated by calibrate/diff.ts) — keyed `at dir src>dst flags len`, with listening ports kept and
  * ephemeral ones numbered eph1, eph2… in order of appearance; and the programs' own
  * decisions (`app` events, keyed by host, app and label). Both runs are put on scenario
  * time (the real run's t0 is a whole second of CLOCK_MONOTONIC, see ./clock.ts), aligned
@@ -89,7 +89,10 @@ function items(run: RunJson, vantage: readonly string[], listening: Set<number>,
     if (!eph.has(p)) eph.set(p, `eph${eph.size + 1}`);
     return eph.get(p) as string;
   };
-  const shown = (p: PacketRecord): boolean => p.len > 0 || /[SFR]/.test(p.flags) || p.kind === 'keepalive' || p.kind === 'keepalive-ack';
+  // a RST without ACK is a kernel's answer to a segment for a connection it no longer has
+  // (tcp_v4_send_reset takes its seq from the segment's ACK): whether a straggling ACK meets
+  // a closed socket is µs of a program's processing against the round trip, not a decision
+  const shown = (p: PacketRecord): boolean => p.flags !== 'R' && (p.len > 0 || /[SFR]/.test(p.flags) || p.kind === 'keepalive' || p.kind === 'keepalive-ack');
   const out: Item[] = [];
   for (const p of run.packets) {
     if (!vantage.includes(p.at) || p.side !== undefined || p.dropped) continue;

@@ -90,15 +90,17 @@ async function haproxy(ns: string, box: ProxySpec, targetIp: string, dir: string
   return {
     version: `HAProxy ${await debVersion('haproxy')}`,
     proc,
-    // option tcplog: "... fe be/s1 1/0/15001 2 sD-- ..." — the termination state's first two
-    // letters say who ended the session and in which phase (configuration.txt §8.5: c/s =
-    // client/server-side timeout, D = data phase).
+    // option tcplog, logged when the session ends: "10.77.0.1:40890 [03/Dec/2026:18:50:40.750]
+    // fe be/s1 1/0/1030 1 cD 1/1/0/0/0 0/0" — Tw/Tc/Tt in ms, bytes read, then the two-letter
+    // termination state (configuration.txt §8.2.2 "TCP log format", §8.5: first letter who
+    // or what ended it — c/s client/server-side timeout, C/S aborted by the client/server, -
+    // normal end; second the phase — D data)
     events: () =>
       proc.lines.flatMap((l) => {
-        const m = /\s([a-zA-Z-]{2})-- \d/.exec(l.text) ?? /\s([a-zA-Z-]{2})--\s/.exec(l.text);
-        if (!m?.[1] || !/ fe /.test(l.text)) return [];
-        const why: Record<string, string> = { cD: 'timeout client (data phase): closing both legs', sD: 'timeout server (data phase): closing both legs', '--': 'normal end of the session', CD: 'the client aborted', SD: 'the server aborted' };
-        return [{ us: l.us, detail: `haproxy log ${m[1]}: ${why[m[1]] ?? 'session ended'}` }];
+        const m = / fe be\/\S+ \S+ (\d+) ([a-zA-Z-]{2}) \d/.exec(l.text);
+        if (!m?.[2]) return [];
+        const why: Record<string, string> = { cD: 'timeout client in the data phase', sD: 'timeout server in the data phase', '--': 'normal end of the session', CD: 'the client aborted in the data phase', SD: 'the server aborted in the data phase' };
+        return [{ us: l.us, detail: `haproxy log: session ended, termination state ${m[2]} (${why[m[2]] ?? 'configuration.txt §8.5'}), ${m[1]} bytes to the client` }];
       }),
   };
 }

@@ -21,7 +21,6 @@ import { GRPC, need, NETNS, PROGRAMS } from '../support/needs.ts';
  * the day a model gets it right: then delete the entry.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'haproxy-proxy-trap': 'on `timeout server` HAProxy 2.6 aborts the server leg (FIN then RST at once, so the server\'s own FIN never leaves); the simulated socket API has no SO_LINGER 0',
 };
 
 describe('models vs recorded real programs', () => {

@@ -12,6 +12,7 @@ import type { NatEvent, PacketEvent } from '../../src/engine/trace.ts';
 import { AppProxy } from '../../src/net/proxy/proxy.ts';
 import { proxyConfig, type LegOptions, type ProxyProfileName } from '../../src/net/proxy/profiles.ts';
 import type { Result, Socket } from '../../src/tcp/socket.ts';
+import { flagString } from '../../src/wire/segment.ts';
 import { World } from '../../src/world.ts';
 
 const S = 1_000_000;
@@ -83,6 +84,7 @@ function proxyNet(o: FixtureOptions = {}): ProxyNet {
 }
 
 const runTo = (p: ProxyNet, t: Micros): void => p.w.sim.run({ until: t });
+const flagsOf = (e: PacketEvent): string => (e.pkt.proto === 'tcp' ? flagString(e.pkt.seg.flags) : '');
 const recvAt = (p: ProxyNet, who: 'client' | 'server', t: Micros): void => {
   p.w.sim.at(t, () => {
     const s = who === 'client' ? p.client : p.server();
@@ -203,6 +205,41 @@ describe('idle timeouts count only data', () => {
     runTo(p, 70 * S);
     expect(proxyEvents(p, 'idle').map((e) => [e.t, e.detail])).toEqual([[61_003_000, `no data on the client leg (client:${p.client.conn?.lport}) for 60 s (timeout client): closing both legs`]]);
     expect(p.calls.map((c) => [c.t, c.r])).toEqual([[61_004_000, { ok: true, value: 0 }]]);
+  });
+});
+
+describe('haproxy-2.6 ends a session one direction at a time (src/stream.c, as recorded)', () => {
+  it('timeout server: a FIN to the client at 17.001 s; the client\'s FIN back makes a FIN and at once a RST (SO_LINGER 0) on the server leg', () => {
+    const p = proxyNet({ profile: 'haproxy-2.6', timeoutClient: 60 * S, timeoutServer: 15 * S });
+    sendAt(p, 'server', 2 * S, 1);
+    recvAt(p, 'client', 1_500_000);
+    recvAt(p, 'server', 3 * S);
+    // the client reads its 1 byte, then end of stream at 17.002 s, and closes at 18 s
+    p.w.sim.at(10 * S, () => p.client.recv(65536, (r) => p.calls.push({ t: p.w.sim.now, who: 'client', call: 'recv', r })));
+    p.w.sim.at(18 * S, () => p.client.close());
+    runTo(p, 25 * S);
+    expect(proxyEvents(p).filter((e) => e.action !== 'accept' && e.action !== 'relay').map((e) => [e.t, e.action])).toEqual([
+      [17_001_000, 'idle'],
+      [18_001_000, 'close'],
+      [18_001_000, 'rst'],
+    ]);
+    const toServer = packetsAt(p, 'server').filter((e) => e.dir === 'rx' && e.pkt.proto === 'tcp' && /[FR]/.test(flagsOf(e)));
+    // …and the server's ACK of that FIN, back at 18.003 s, finds no socket: the proxy's kernel
+    // answers it with a RST without ACK (on a path slower than HAProxy's few µs between the two)
+    expect(toServer.map((e) => [e.t, flagsOf(e)])).toEqual([[18_002_000, 'F.'], [18_002_000, 'R.'], [18_004_000, 'R']]);
+    // the server read end of stream at 18.002 s; the RST then reset its half-open connection
+    expect(p.calls.filter((c) => c.who === 'server').map((c) => [c.t, c.r])).toEqual([[18_002_000, { ok: true, value: 0 }]]);
+    expect(p.server().conn?.state ?? 'CLOSED').toBe('CLOSED');
+  });
+
+  it('timeout client: a FIN to the server; its FIN back (read by HAProxy) is passed to the client, and nothing is reset', () => {
+    const p = proxyNet({ profile: 'haproxy-2.6', timeoutClient: 8 * S, timeoutServer: 30 * S });
+    recvAt(p, 'server', 2 * S);
+    p.w.sim.at(9 * S + 5 * MS, () => p.server().close());
+    runTo(p, 15 * S);
+    expect(proxyEvents(p, 'rst')).toEqual([]);
+    const atClient = packetsAt(p, 'client').filter((e) => e.dir === 'rx' && /[FR]/.test(flagsOf(e)));
+    expect(atClient.map((e) => [e.t, flagsOf(e)])).toEqual([[9_007_000, 'F.']]);
   });
 });
 

@@ -18,8 +18,14 @@
  *   in ms), a leg's inactivity timer refreshed by data read *or written* on it (HAProxy
  *   configuration manual, "option independent-streams": "By default, when data is sent over
  *   a socket, both the write timeout and the read timeout for that socket are refreshed"),
- *   never by keepalive probes (answered by its kernel), and both legs closed with a FIN when
- *   one times out (log termination state cD / sD).
+ *   never by keepalive probes (answered by its kernel). How it ends a session differs from
+ *   `haproxy` (read in the v2.6 sources, ./proxy.ts `HalfClose`): a timeout shuts only
+ *   the reading of that leg and sends a FIN on the other (src/stream.c `process_stream`:
+ *   `channel_check_timeouts`, then `sc_shutr`; log state cD / sD); the other direction
+ *   stays open until its own end; and a server connection HAProxy never read a FIN from is
+ *   closed with SO_LINGER 0 — a FIN then at once a RST (src/proto_tcp.c
+ *   `tcp_connect_server` sets FD_LINGER_RISK, include/haproxy/connection.h
+ *   `conn_sock_read0` clears it, src/fd.c `fd_delete` applies it).
  * - `haproxy`: HAProxy in TCP mode. `timeout client` (inside leg) and `timeout server`
  *   (outside leg) are inactivity timers [doc: HAProxy configuration manual, "timeout
  *   server": "maximum inactivity time on the server side"]; 50 s each as in HAProxy's
@@ -52,6 +58,13 @@ export interface ProxyConfig {
   serverSocket: LegOptions;
   /** one-way latency between the inside host and the proxy */
   latency: Micros;
+  /**
+   * how a session ends: `both-legs` — an idle timeout or an end of stream on one leg closes
+   * both with close(); `haproxy-2.6` — as recorded (./proxy.ts `HalfClose`): a leg's end is
+   * passed on as a FIN to the other leg, each leg closes once both its directions are shut,
+   * and a server leg whose FIN was never read is closed with SO_LINGER 0 (a RST after its FIN)
+   */
+  closing: 'both-legs' | 'haproxy-2.6';
 }
 
 export const PROXY_PROFILE_NAMES = ['socks5', 'haproxy', 'aws-alb', 'haproxy-2.6', 'dante-1.4'] as const;
@@ -59,13 +72,13 @@ export type ProxyProfileName = (typeof PROXY_PROFILE_NAMES)[number];
 
 type ProfileFields = Omit<ProxyConfig, 'listen' | 'target'>;
 
-const base: ProfileFields = { timeoutClient: 0, timeoutServer: 0, clientSocket: {}, serverSocket: {}, latency: 0 };
+const base: ProfileFields = { timeoutClient: 0, timeoutServer: 0, clientSocket: {}, serverSocket: {}, latency: 0, closing: 'both-legs' };
 
 export const PROXY_PROFILES: Record<ProxyProfileName, ProfileFields> = {
   socks5: base,
   haproxy: { ...base, timeoutClient: 50 * S, timeoutServer: 50 * S },
   'aws-alb': { ...base, timeoutClient: 60 * S, timeoutServer: 60 * S },
-  'haproxy-2.6': { ...base, timeoutClient: 50 * S, timeoutServer: 50 * S },
+  'haproxy-2.6': { ...base, timeoutClient: 50 * S, timeoutServer: 50 * S, closing: 'haproxy-2.6' },
   'dante-1.4': { ...base, clientSocket: { SO_KEEPALIVE: true }, serverSocket: { SO_KEEPALIVE: true } },
 };
 

@@ -19,6 +19,7 @@ import { Socket } from '../../tcp/socket.ts';
 import type { Packet } from '../../wire/segment.ts';
 import type { Hop, Middlebox } from '../network.ts';
 import type { LegOptions, ProxyConfig } from './profiles.ts';
+import { closeLingerZero } from './linger.ts';
 import { ProxyStack, type Names } from './stack.ts';
 
 export type Leg = 'inside' | 'outside';
@@ -37,6 +38,11 @@ export class ProxySession {
   readonly last: Record<Leg, Micros>;
   readonly timer: Record<Leg, Handle | null> = { inside: null, outside: null };
   readonly relayed: Record<Leg, number> = { inside: 0, outside: 0 };
+  /** haproxy-2.6 closing: per leg, reading shut (end of stream or timeout), FIN sent, FIN read, socket closed */
+  readonly rd: Record<Leg, boolean> = { inside: false, outside: false };
+  readonly wr: Record<Leg, boolean> = { inside: false, outside: false };
+  readonly eof: Record<Leg, boolean> = { inside: false, outside: false };
+  readonly gone: Record<Leg, boolean> = { inside: false, outside: false };
 
   constructor(
     readonly id: number,
@@ -147,7 +153,11 @@ export class AppProxy implements Middlebox {
     sock.recv(65536, (r) => {
       if (s.closed) return;
       if (!r.ok) return this.shut(s, 'close', `${this.legName(s, leg)} failed (${r.errno}): closing the ${this.legName(s, OTHER[leg])}`);
-      if (r.value === 0) return this.shut(s, 'close', `${this.legName(s, leg)} closed (end of stream): closing the ${this.legName(s, OTHER[leg])}`);
+      if (s.rd[leg]) return; // haproxy-2.6: this leg's reading was shut by its timeout
+      if (r.value === 0) {
+        if (this.cfg.closing === 'haproxy-2.6') return this.halfClose(s, leg, 'close', `${this.legName(s, leg)} closed (end of stream): FIN to the ${this.legName(s, OTHER[leg])}`, true);
+        return this.shut(s, 'close', `${this.legName(s, leg)} closed (end of stream): closing the ${this.legName(s, OTHER[leg])}`);
+      }
       s.last[leg] = this.sim.now;
       s.relayed[leg] += r.value;
       const to = OTHER[leg];
@@ -173,14 +183,56 @@ export class AppProxy implements Middlebox {
   /** One timer per leg; a timer that fires before the leg's deadline (payload moved since) re-arms itself. */
   private arm(s: ProxySession, leg: Leg): void {
     const to = this.timeout(leg);
-    if (to <= 0 || s.closed) return;
+    if (to <= 0 || s.closed || s.rd[leg]) return;
     s.timer[leg] = this.sim.at(s.last[leg] + to, () => {
       s.timer[leg] = null;
-      if (s.closed) return;
+      if (s.closed || s.rd[leg]) return;
       if (this.sim.now < s.last[leg] + to) return this.arm(s, leg);
       const what = leg === 'inside' ? 'timeout client' : 'timeout server';
+      if (this.cfg.closing === 'haproxy-2.6') return this.halfClose(s, leg, 'idle', `no data on the ${this.legName(s, leg)} for ${to / 1e6} s (${what}): stop reading it, FIN to the ${this.legName(s, OTHER[leg])}`, false);
       this.shut(s, 'idle', `no data on the ${this.legName(s, leg)} for ${to / 1e6} s (${what}): closing both legs`);
     });
+  }
+
+  /**
+   * HAProxy 2.6 in TCP mode (profile haproxy-2.6): the end of one direction — a leg's end of
+   * stream, or its read timeout (src/stream.c `process_stream`: `channel_check_timeouts`,
+   * `sc_shutr`) — shuts the reading of that leg and is passed on as a FIN on the other leg
+   * (`sc_shutw`: include/haproxy/connection.h `conn_sock_shutw`, shutdown(SHUT_WR)). A leg
+   * whose two directions are both shut is closed; the server leg with SO_LINGER 0 when
+   * HAProxy never read its FIN (FD_LINGER_RISK, set by src/proto_tcp.c `tcp_connect_server`,
+   * cleared only by `conn_sock_read0`; src/fd.c `fd_delete`): a RST right after the FIN.
+   */
+  private halfClose(s: ProxySession, leg: Leg, action: NatEvent['action'], detail: string, eof: boolean): void {
+    this.event(action, detail);
+    s.rd[leg] = true;
+    if (eof) s.eof[leg] = true;
+    this.sim.cancel(s.timer[leg]);
+    s.timer[leg] = null;
+    const other = OTHER[leg];
+    const out = this.sock(s, other);
+    if (!s.wr[other]) {
+      s.wr[other] = true;
+      if (out) out.shutdown('SHUT_WR');
+      else s.rd[other] = true; // the server leg is not up yet: nothing to pass the end to
+    }
+    for (const l of ['inside', 'outside'] as const) {
+      if (s.gone[l] || !s.rd[l] || !s.wr[l]) continue;
+      s.gone[l] = true;
+      const sock = l === 'inside' ? s.inside : s.outside;
+      if (!sock) continue;
+      if (l === 'outside' && !s.eof.outside) {
+        this.event('rst', `the ${this.legName(s, l)} is closed without its FIN read: SO_LINGER 0, RST`);
+        closeLingerZero(sock);
+      } else sock.close();
+    }
+    if (s.gone.inside && s.gone.outside) {
+      s.closed = true;
+      for (const l of ['inside', 'outside'] as const) {
+        this.sim.cancel(s.timer[l]);
+        s.timer[l] = null;
+      }
+    }
   }
 
   /** Close both legs of a session (FIN on each, as close() does; RST if data is unread). */
