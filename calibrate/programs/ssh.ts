@@ -77,6 +77,8 @@ export async function ssh(c: LaunchCtx, p: Extract<ProgramSpec, { kind: 'ssh-cli
       proc.lines.flatMap((l): Decision[] => {
         if (/Timeout, server .* not responding/.test(l.text)) return [{ us: l.us, what: 'SERVER_ALIVE_TIMEOUT', detail: `ssh: ${l.text}` }];
         if (/closed by remote host/.test(l.text)) return [{ us: l.us, what: 'PEER_CLOSED', detail: `ssh: ${l.text}` }];
+        // packet.c sshpkt_fatal / clientloop.c: a read or write error on the connection
+        if (/Connection timed out|Connection reset|Broken pipe/.test(l.text)) return [{ us: l.us, what: 'CONNECTION_LOST', detail: `ssh: ${l.text}` }];
         return [];
       }),
   };

@@ -166,6 +166,9 @@ export function sshClient(ctx: Ctx, p: Client): void {
       },
       onEnd: (reason) => {
         if (reason === 'eof') ctx.decide('PEER_CLOSED', `Connection to ${p.to} closed by remote host.`);
+        // a read error (the kernel gave up: keepalive, retransmissions, a RST): ssh reports
+        // it and exits 255 (packet.c sshpkt_fatal)
+        else ctx.decide('CONNECTION_LOST', `${reason} from the socket: exit 255`);
       },
     };
   });
