@@ -68,7 +68,8 @@ export async function calibratePrograms(refs: string[], o: ProgramCalibrateOptio
     const d = compareOne(n, real, scenario);
     if (d.mismatches > 0) bad++;
     const who = [...new Set(real.programs.map((p) => p.program))].join(', ');
-    if (o.summary) o.out(`${d.mismatches === 0 ? 'MATCH   ' : 'MISMATCH'} ${n} (${d.rows.length} rows, worst ${(d.worst * 1000).toFixed(0)} ms, tolerance ${(d.tolerance * 1000).toFixed(0)} ms; ${who})`);
+    const allowed = d.worstAllowed > 0 ? `, timers/jitter ${(d.worstAllowed * 1000).toFixed(0)} ms in their allowance` : '';
+    if (o.summary) o.out(`${d.mismatches === 0 ? 'MATCH   ' : 'MISMATCH'} ${n} (${d.rows.length} rows, worst ${(d.worst * 1000).toFixed(0)} ms of ${(d.tolerance * 1000).toFixed(0)}${allowed}; ${who})`);
     else o.out(renderProgramDiff(d, `${n}: ${who}${o.fixture ? ' (recorded)' : ''} vs the models`), '');
   }
   return { bad, unknown: [] };

@@ -14,8 +14,9 @@
  * which the simulated TCP does not model, so the script waits for it).
  *
  * Each message is sent a think time after what triggers it (the peer's message it answers,
- * the side's own previous message, or the connection): the medians of the seven recordings.
- * Key exchange is CPU time, so a login takes 0.41-0.60 s there (median 0.49 s); the `login`
+ * the side's own previous message, or the connection): the medians of the seven recordings
+ * (checked in test/calibrate/programs.test.ts). Key exchange is CPU time, so a login takes
+ * 0.22-0.55 s there, from the SYN to sshd's post-login messages (median 0.32 s); the `login`
  * parameter (from connect to sshd's post-login messages) scales every CPU think time (not the
  * two waits for a delayed ACK), and the calibration sets it from each recording
  * (calibrate/programs/compare.ts).
@@ -24,7 +25,8 @@
  * `schedule_server_alive_check`) once USERAUTH_SUCCESS is read; sshd's session loop
  * (serverloop.c `server_loop2`, whose first `wait_until_can_do_something` sets
  * last_client_time) once it has written its post-login messages (in the recordings its first
- * wait starts 8-16 ms later: within the profile's tolerance).
+ * probe comes 4.02 s after them with ClientAliveInterval 2: its wait starts a few ms later,
+ * within the profile's tolerance).
  */
 import type { Micros } from '../engine/time.ts';
 import type { Session } from './program.ts';
@@ -47,24 +49,24 @@ const c = (bytes: number, after: number, waitMs: number, what: string): Step => 
 const s = (bytes: number, after: number, waitMs: number, what: string): Step => ({ by: 'server', bytes, after, wait: Math.round(waitMs * 1000), what });
 
 export const OPENSSH_92_LOGIN: readonly Step[] = [
-  c(41, -1, 3.5, 'banner'),
-  s(41, -1, 86.0, 'banner (sshd re-executes itself per connection)'),
-  c(1560, 1, 2.2, 'KEXINIT'),
-  s(1088, 2, 20.7, 'KEXINIT'),
-  c(1208, 3, 153.6, 'KEX_ECDH_INIT (sntrup761x25519)'),
-  s(1564, 4, 39.3, 'KEX_ECDH_REPLY, NEWKEYS'),
-  c(16, 5, 75.9, 'NEWKEYS'),
-  { ...c(44, 6, 42.9, 'SERVICE_REQUEST ssh-userauth (Nagle: after the NEWKEYS is ACKed)'), tcp: true },
-  s(44, 7, 0.3, 'SERVICE_ACCEPT'),
-  c(60, 8, 1.4, 'USERAUTH_REQUEST none'),
-  s(76, 9, 7.1, 'USERAUTH_FAILURE'),
+  c(41, -1, 2.9, 'banner'),
+  s(41, -1, 54.7, 'banner (sshd re-executes itself per connection)'),
+  c(1560, 1, 0.7, 'KEXINIT'),
+  s(1088, 2, 8.1, 'KEXINIT'),
+  c(1208, 3, 99.0, 'KEX_ECDH_INIT (sntrup761x25519)'),
+  s(1564, 4, 25.4, 'KEX_ECDH_REPLY, NEWKEYS'),
+  c(16, 5, 44.4, 'NEWKEYS'),
+  { ...c(44, 6, 43.3, 'SERVICE_REQUEST ssh-userauth (Nagle: after the NEWKEYS is ACKed)'), tcp: true },
+  s(44, 7, 0.2, 'SERVICE_ACCEPT'),
+  c(60, 8, 0.1, 'USERAUTH_REQUEST none'),
+  s(76, 9, 6.6, 'USERAUTH_FAILURE'),
   c(140, 10, 0.2, 'USERAUTH_REQUEST publickey (query)'),
-  s(100, 11, 10.4, 'USERAUTH_PK_OK'),
-  c(308, 12, 0.9, 'USERAUTH_REQUEST publickey (signed)'),
-  s(28, 13, 15.5, 'USERAUTH_SUCCESS'),
-  c(60, 14, 2.6, 'GLOBAL_REQUEST no-more-sessions@openssh.com'),
-  s(272, 14, 22.6, 'post-login message'),
-  { ...s(156, 16, 43.6, 'post-login message (held by Nagle until the delayed ACK)'), tcp: true },
+  s(100, 11, 2.6, 'USERAUTH_PK_OK'),
+  c(308, 12, 0.8, 'USERAUTH_REQUEST publickey (signed)'),
+  s(28, 13, 14.2, 'USERAUTH_SUCCESS'),
+  c(60, 14, 2.2, 'GLOBAL_REQUEST no-more-sessions@openssh.com'),
+  s(272, 14, 12.3, 'post-login message'),
+  { ...s(156, 16, 44.7, 'post-login message (held by Nagle until the delayed ACK)'), tcp: true },
 ];
 
 /** the step after which each side's heartbeats start */

@@ -42,7 +42,7 @@
  * + 1 = 27 bytes, padded with 4 to a multiple of 8 with the padding-length byte (32), plus the
  * 4-byte length and the 16-byte Poly1305 tag = 52 bytes; REQUEST_FAILURE: 1 + 1 + 6 padding
  * + 4 + 16 = 28 bytes. With openssh-9.2 both programs first play the recorded login
- * (./ssh-login.ts: key exchange and authentication, 0.48 s by default, `login`), and their
+ * (./ssh-login.ts: key exchange and authentication, 0.31 s by default, `login`), and their
  * heartbeats start where the real ones do: ssh's once USERAUTH_SUCCESS is read, sshd's once
  * it has written its post-login messages (so rules 4-6 count from there, not from the
  * accept). The spec profile plays no login. The session's own traffic is not modelled.

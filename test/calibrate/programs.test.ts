@@ -13,6 +13,7 @@ import { renderProgramDiff } from '../../calibrate/programs/diff.ts';
 import { refusals, runPrograms } from '../../calibrate/programs/run.ts';
 import { loadProgramFixture, loadProgramScenario, programSuiteNames } from '../../calibrate/programs/suite.ts';
 import { nsPrefix } from '../../calibrate/netns.ts';
+import { OPENSSH_92_LOGIN } from '../../src/apps/ssh-login.ts';
 import { scenarioSchema } from '../../src/scenarios/schema.ts';
 import { GRPC, need, NETNS, PROGRAMS } from '../support/needs.ts';
 
@@ -76,6 +77,24 @@ describe('models vs recorded real programs', () => {
     const pings = real.packets.filter((p) => p.at === 'client' && p.dir === 'tx' && p.len === 17);
     expect(pings.length).toBe(2);
     expect(real.events.filter((e) => e.kind === 'app')).toEqual([]);
+  });
+
+  it('the OpenSSH 9.2 login script is the recordings\' exchange, and its think times their medians (src/apps/ssh-login.ts)', () => {
+    const gaps: number[][] = OPENSSH_92_LOGIN.map(() => []);
+    for (const name of programSuiteNames().filter((n) => n.startsWith('ssh-'))) {
+      const real = loadProgramFixture(name);
+      const at = real.scenario.vantage?.[0];
+      const ps = real.packets.filter((p) => p.at === at && !p.kind && (p.len > 0 || p.flags === 'S'));
+      const syn = (ps[0] as { t: number }).t;
+      const msgs = ps.filter((p) => p.len > 0).slice(0, OPENSSH_92_LOGIN.length);
+      expect(msgs.map((p) => `${p.src === real.scenario.apps.find((a) => a.program?.kind === 'ssh-server')?.host ? 's' : 'c'}${p.len}`), name).toEqual(OPENSSH_92_LOGIN.map((st) => `${st.by[0]}${st.bytes}`));
+      OPENSSH_92_LOGIN.forEach((st, k) => gaps[k]?.push(((msgs[k] as { t: number }).t - (st.after < 0 ? syn : (msgs[st.after] as { t: number }).t)) * 1000));
+    }
+    const median = (xs: number[]): number => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+    };
+    expect(OPENSSH_92_LOGIN.map((st) => st.wait / 1000)).toEqual(gaps.map((g) => Math.round(median(g) * 10) / 10));
   });
 
   it('refuses what the real programs cannot play, before anything starts', () => {
