@@ -113,7 +113,8 @@ function items(run: RunJson, vantage: readonly string[], listening: Set<number>,
 export function listeningPorts(sc: Scenario): Set<number> {
   const ports = new Set<number>();
   for (const a of sc.apps) {
-    if (a.program && 'port' in a.program && !('to' in a.program)) ports.add(a.program.port);
+    // a server's port, and the port a client connects to (a listener, or nothing, as in a refused connect)
+    if (a.program && 'port' in a.program) ports.add(a.program.port);
     for (const st of a.steps) if (st.call === 'listen') ports.add(st.port);
   }
   for (const m of sc.path.middleboxes) if (m.type === 'proxy') ports.add(m.listen).add(m.target.port);
