@@ -65,6 +65,9 @@ export const DEJAVU: Need = {
   },
 };
 
+/** A Redis server binary (distributed sweeps: the tests start their own on a free port). */
+export const REDIS: Need = { name: 'redis-server', install: 'apt-get install redis-server', check: () => onPath('redis-server', ['--version']) && onPath('redis-cli', ['--version']) };
+
 /** The line a skipped test carries (and the failure CI reports instead). */
 export const skipLine = (n: Need): string => `needs ${n.name} (${n.install})`;
 
