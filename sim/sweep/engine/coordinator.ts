@@ -210,7 +210,7 @@ export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
   if (lost || gone) {
     await points.close();
     await redis.quit().catch(() => undefined);
-    throw new InputError([`sweep ${tok}: ${gone ? 'the sweep was started over (--force) by another coordinator' : 'this coordinator lost its lease to another one'}; this one stops (rows so far are in the journal)`]);
+    throw new InputError([`sweep ${tok}: ${gone ? "the sweep's state vanished from Redis (started over elsewhere with --force, or Redis restarted empty)" : 'this coordinator lost its lease to another one'}; this one stops (rows so far are in the journal: --resume continues)`]);
   }
   if (stray !== undefined) log(`sweep ${tok}: ${stray}`);
   await withdraw(tok, [...enqueued, ...handled, ...leftovers]);
