@@ -160,6 +160,16 @@ describe('sweep --engine bullmq on a real Redis', () => {
     await q.close();
     await conn.quit();
   });
+
+  it('a wrong password or an unreachable queue is one line naming the server, without the password, exit 2', async () => {
+    const r = await redis();
+    vi.stubEnv('KEEPALIVE_LAB_REDIS_URL', r.url.replace(r.password, 'wrong-secret-pw'));
+    const a = await cli('sweep', 'seed002-probe-ack', '--vary', 'path.loss=0,0.5', '--engine', 'bullmq');
+    expect(a).toEqual({ code: 2, out: '', err: `error: cannot reach the queue at redis://127.0.0.1:${r.port}/0: WRONGPASS invalid username-password pair or user is disabled.\n` });
+    vi.stubEnv('KEEPALIVE_LAB_REDIS_URL', `redis://:wrong-secret-pw@127.0.0.1:1/0`);
+    const b = await cli('worker');
+    expect(b).toEqual({ code: 2, out: '', err: 'error: cannot reach the queue at redis://127.0.0.1:1/0: connect ECONNREFUSED 127.0.0.1:1\n' });
+  });
 });
 
 describe('the queue URL and the payloads', () => {

@@ -79,25 +79,30 @@ export function scrub(message: string, url: string): string {
 
 /**
  * An ioredis client for BullMQ (which needs `maxRetriesPerRequest: null`: blocking commands
- * wait through reconnections instead of failing). ioredis is loaded here, lazily, so the
- * CLI's other commands never pay for it.
+ * wait through reconnections instead of failing). The first connection must succeed (a wrong
+ * URL or password is one line, exit 2); after that, a lost connection is retried every few
+ * seconds, logged once per distinct error. ioredis is loaded here, lazily, so the CLI's other
+ * commands never pay for it.
  */
 export async function connect(url: string, name: string, log: (line: string) => void): Promise<Redis> {
   const { Redis: IORedis } = await import('ioredis');
-  const client = new IORedis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: true });
-  let reported = '';
+  const client = new IORedis(url, { maxRetriesPerRequest: null, connectionName: name, lazyConnect: true, retryStrategy: () => null });
+  let started = false;
+  let last = '';
   client.on('error', (e: Error) => {
     const m = scrub(e.message, url);
-    if (m !== reported) log(`redis ${redact(url)}: ${m} (retrying)`);
-    reported = m;
+    if (started && m !== last) log(`redis ${redact(url)}: ${m} (retrying)`);
+    last = m;
   });
-  client.on('ready', () => (reported = ''));
+  client.on('ready', () => (last = ''));
   try {
     await client.connect();
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw new InputError([`cannot reach the queue at ${redact(url)}: ${scrub((e as Error).message, url)}`]);
+    throw new InputError([`cannot reach the queue at ${redact(url)}: ${last || scrub((e as Error).message, url)}`]);
   }
+  started = true;
+  client.options.retryStrategy = (times: number) => Math.min(500 * times, 5000);
   return client;
 }

@@ -149,7 +149,7 @@ export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
       );
       if (c.faults?.killAfter !== undefined && c.count() - session0 >= c.faults.killAfter) process.kill(process.pid, 'SIGKILL');
     },
-    { connection: redis, prefix: BULL_PREFIX, concurrency: 4, lockDuration: 30_000, maxStalledCount: 1_000_000, removeOnComplete: { count: 0 }, autorun: false },
+    { connection: redis, prefix: BULL_PREFIX, concurrency: 4, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000_000, removeOnComplete: { count: 0 }, autorun: false },
   );
   results.on('error', (e) => log(`sweep ${tok}: results: ${e.message}`));
   const consuming = results.run();

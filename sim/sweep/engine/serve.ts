@@ -106,6 +106,8 @@ export async function serve(o: ServeOptions): Promise<{ runs: number; chunks: nu
         if ('error' in r && typeof r.error === 'string' && !('point' in r)) invalid ??= { run: r.run as number, error: r.error };
         else rows.push(r as Row);
       }
+      // the sweep may have ended meanwhile (this chunk was a duplicate): leave nothing behind in Redis
+      if ((await redis.exists(keys.spec(o.queue, sweep))) === 0) return 'cancelled';
       let q = results.get(sweep);
       if (!q) {
         q = new Queue(keys.results(o.queue, sweep), { connection: redis, prefix: BULL_PREFIX });
