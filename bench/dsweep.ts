@@ -53,6 +53,8 @@ interface Pass {
   cpu: number;
   hash: string;
   jobs: number;
+  /** CPU by process kind, for the engine passes */
+  parts?: { sweep: number; workers: number; redis: number };
 }
 
 const hashFile = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex').slice(0, 12);
@@ -110,12 +112,15 @@ async function engine(r: TestRedis, workers: number, chunk: number): Promise<Pas
   await cli(['sweep', '--file', FILE, '--engine', 'bullmq', '--chunk', String(chunk), '--out', out, '--no-plots'], env);
   const s = (performance.now() - t0) / 1000;
   const wcpu = procs.reduce((n, p, i) => n + procCpu(p.pid as number) - (w0[i] as number), 0);
-  const cpu = childCpu() - c0 + wcpu + (redisCpu(r) - r0);
+  const parts = { sweep: childCpu() - c0, workers: wcpu, redis: redisCpu(r) - r0 };
+  const cpu = parts.sweep + parts.workers + parts.redis;
   await Promise.all(procs.map((p) => new Promise((resolve) => (p.once('close', resolve), p.kill('SIGTERM')))));
-  return { label: `bullmq, ${workers} worker${workers > 1 ? 's' : ''}${chunk !== 64 ? `, chunk ${chunk}` : ''}`, s, cpu, hash: hashFile(`${out}.jsonl`), jobs: Math.ceil(runs / chunk) };
+  return { label: `bullmq, ${workers} worker${workers > 1 ? 's' : ''}${chunk !== 64 ? `, chunk ${chunk}` : ''}`, s, cpu, hash: hashFile(`${out}.jsonl`), jobs: Math.ceil(runs / chunk), parts };
 }
 
-const line = (x: Pass): string => `${x.label.padEnd(27)}${x.s.toFixed(1).padStart(6)} s ${(runs / x.s).toFixed(0).padStart(6)} runs/s   cpu ${x.cpu.toFixed(1).padStart(5)} s (${((x.cpu / runs) * 1000).toFixed(2)} ms/run)   rows ${x.hash}`;
+const line = (x: Pass): string =>
+  `${x.label.padEnd(27)}${x.s.toFixed(1).padStart(6)} s ${(runs / x.s).toFixed(0).padStart(6)} runs/s   cpu ${x.cpu.toFixed(1).padStart(5)} s (${((x.cpu / runs) * 1000).toFixed(2)} ms/run)   rows ${x.hash}` +
+  (x.parts ? `   [coordinator ${x.parts.sweep.toFixed(1)} s, workers ${x.parts.workers.toFixed(1)} s, redis ${x.parts.redis.toFixed(1)} s]` : '');
 
 console.log(`distributed sweep benchmark: ${runs} runs of seed000-cable-pull (sampled keepalive triples), node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0]?.toFixed(1)}`);
 const passes: Pass[] = [];
