@@ -118,7 +118,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
   program
     .command('sweep')
     .description('run a scenario over many parameter values and seeds in parallel; report metrics per run and per point (docs/sweeps.md)')
-    .argument('[scenario]', 'built-in name or scenario file (or give --file)')
+    .argument('[scenario]', 'built-in name or scenario file, or a sweep file (as --file)')
     .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)')
     .option('--vary <path=spec>', 'a field and its values: lo..hi/step (30s..600s/30s, 0..0.05/0.01) or a,b,c (repeatable)', collect, [])
     .option('--set <path=value>', 'a fixed override, as for run (repeatable)', collect, [])

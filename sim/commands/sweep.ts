@@ -84,7 +84,22 @@ function fromFile(file: string): Partial<SweepOptions> & { scenario: string } {
   };
 }
 
+/** `sweep FILE`: a YAML file with top-level `scenario` and `vary` is a sweep file, not a scenario. */
+function isSweepFile(ref: string): boolean {
+  if (!/\.ya?ml$/i.test(ref) || !existsSync(ref)) return false;
+  try {
+    const doc: unknown = YAML.parse(readFileSync(ref, 'utf8'));
+    return typeof doc === 'object' && doc !== null && 'vary' in doc && 'scenario' in doc;
+  } catch {
+    return false; // not YAML: the scenario loader reports it
+  }
+}
+
 export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (...s: string[]) => void, progress = false, log: (line: string) => void = (s) => void process.stderr.write(`${s}\n`)): Promise<void> {
+  if (ref !== undefined && f.file === undefined && isSweepFile(ref)) {
+    f = { ...f, file: ref };
+    ref = undefined;
+  }
   const file = f.file ? fromFile(f.file) : undefined;
   const scenario = ref ?? file?.scenario;
   if (!scenario) throw new InputError(['sweep: give a scenario (built-in name or file) or --file <sweep.yaml>']);

@@ -71,7 +71,7 @@ describe('sweep --engine bullmq on a real Redis', () => {
 
     const env = { KEEPALIVE_LAB_REDIS_URL: r.url };
     const prefix = join(dir, 'dist');
-    const args = ['sweep', '--file', file, '--engine', 'bullmq', '--out', prefix];
+    const args = ['sweep', file, '--engine', 'bullmq', '--out', prefix];
     // the coordinator dies once 1,200 rows are journaled; worker K alone at first, dies as it starts its 151st point (in chunk 2)
     const c1 = start(args, { ...env, KEEPALIVE_LAB_FAULTS: 'kill-after:1200' });
     const k = worker('wK', { ...env, KEEPALIVE_LAB_FAULTS: 'kill-after:150' });
