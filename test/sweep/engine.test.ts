@@ -222,7 +222,9 @@ describe('the queue URL and the payloads', () => {
   it('a spec is content-addressed and strictly shaped: tampering, unknown fields and prototype paths are refused', () => {
     const { text, id } = encodeSpec(spec());
     expect(decodeSpec(text, `${id}-1`)).toEqual(spec());
-    expect(() => decodeSpec(text.replace('0.1', '0.2'), `${id}-1`)).toThrow('does not match its content address');
+    expect(() => decodeSpec(text.replace('path.loss=0.1', 'path.loss=0.2'), `${id}-1`)).toThrow('does not match its content address');
+    // the chunk size and version are not part of the id: another --chunk is the same sweep, a new generation
+    expect(encodeSpec({ ...spec(), chunk: 8 }).id).toBe(id);
     const bad = (s: unknown): boolean => !specSchema.safeParse(s).success;
     expect(bad({ ...spec(), extra: 1 })).toBe(true);
     expect(bad({ ...spec(), plan: { ...spec().plan, dims: [parseVary('__proto__.polluted=1,2')] } })).toBe(true);

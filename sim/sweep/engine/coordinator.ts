@@ -24,7 +24,7 @@ import type { Job } from 'bullmq';
 import type { PlannedRun } from '../../../src/sweep/plan.ts';
 import type { Row } from '../../../src/sweep/stats.ts';
 import { InputError } from '../../errors.ts';
-import { connect, redact } from './connection.ts';
+import { connect, redact, scrub } from './connection.ts';
 import { BULL_PREFIX, encodeSpec, jobId, keys, parseJobId, resultSchema, type Spec } from './protocol.ts';
 import { EngineProgress } from './progress.ts';
 import type { Faults } from './faults.ts';
@@ -64,10 +64,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** compare-and-renew: only the holder extends its lease */
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
+const STALLED = /stalled more than allowable limit/;
 const reason = (job: Job): string => {
   const r = job.failedReason || 'failed';
-  return /stalled more than allowable limit/.test(r) ? `its worker process died twice while running it (${r})` : r;
+  return STALLED.test(r) ? `its worker process died twice while running it (${r})` : r;
 };
+/** retried and failed again, or refused at once (a payload or version a worker will not run) */
+const how = (job: Job): string => (job.attemptsMade >= 2 || STALLED.test(job.failedReason) ? 'failed twice' : 'failed without retry');
 
 /** Run the missing runs on the cluster; resolves when every run has a row or has failed twice. */
 export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
@@ -79,13 +82,15 @@ export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
   const chunk = c.spec.chunk;
   const total = c.spec.total;
 
-  // 1. the sweep's token: the same one when resuming a sweep still published, else a new generation
+  // 1. the sweep's token: the same one when resuming a sweep still published as it is now (same
+  //    chunk size and version), else a new generation that withdraws the previous one
   let token: string | null = null;
   if (c.resume) {
     const g = await redis.get(keys.gen(q, id));
-    if (g !== null && (await redis.exists(keys.spec(q, `${id}-${g}`))) === 1) token = `${id}-${g}`;
+    if (g !== null && (await redis.get(keys.spec(q, `${id}-${g}`))) === text) token = `${id}-${g}`;
   }
   const points = new Queue(q, { connection: redis, prefix: BULL_PREFIX });
+  points.on('error', (e) => log(`sweep ${id}: ${scrub(e.message, c.url)}`));
   if (token === null) {
     const g = await redis.incr(keys.gen(q, id));
     if (g > 1) await withdraw(`${id}-${g - 1}`); // the previous run of this sweep, started over
@@ -151,7 +156,7 @@ export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
     },
     { connection: redis, prefix: BULL_PREFIX, concurrency: 4, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000_000, removeOnComplete: { count: 0 }, autorun: false },
   );
-  results.on('error', (e) => log(`sweep ${tok}: results: ${e.message}`));
+  results.on('error', (e) => log(`sweep ${tok}: results: ${scrub(e.message, c.url)}`));
   const consuming = results.run();
 
   // 4. the missing chunks (existing job ids are left as they are)
@@ -190,12 +195,12 @@ export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
         handled.add(jid);
         if (at.run !== undefined) {
           failed.set(at.run, { run: at.run, error: reason(job) });
-          if (!c.has(at.run)) log(`sweep ${tok}: run ${at.run} failed twice: ${reason(job)}`);
+          if (!c.has(at.run)) log(`sweep ${tok}: run ${at.run} ${how(job)}: ${reason(job)}`);
           continue;
         }
         const d = job.data as { first: number; count: number };
         const left = c.runs.slice(d.first, d.first + d.count).filter((r) => !c.has(r.run));
-        log(`sweep ${tok}: chunk ${at.chunk} failed twice (${reason(job)}); running its ${left.length} missing runs one by one`);
+        log(`sweep ${tok}: chunk ${at.chunk} ${how(job)} (${reason(job)}); running its ${left.length} missing runs one by one`);
         await points.addBulk(left.map((r) => chunkJob(at.chunk, r.run, 1, r.run)));
       }
     }
@@ -224,6 +229,7 @@ export async function coordinate(c: CoordinatorContext): Promise<Outcome> {
   async function withdraw(t: string, ids: Iterable<string> = []): Promise<void> {
     await redis.del(keys.spec(q, t));
     const r = new Queue(keys.results(q, t), { connection: redis, prefix: BULL_PREFIX });
+    r.on('error', () => undefined); // best effort: the spec is gone already
     await r.obliterate({ force: true }).catch(() => undefined);
     await r.close();
     const all = new Set(ids);

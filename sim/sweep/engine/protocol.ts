@@ -5,8 +5,9 @@
  * scenario file, with field paths that cannot reach an object's prototype.
  *
  * - The sweep spec (`kal-sweep:<queue>:spec:<token>`): the scenario document, the fixed
- *   overrides, horizon and metrics, the dimensions and seeds. Content-addressed: the token
- *   starts with the first 16 hex digits of the SHA-256 of the stored text, which the worker
+ *   overrides, horizon and metrics, the dimensions and seeds (what the rows mean), and the
+ *   chunk size and version (how they are made). Content-addressed: the token starts with the
+ *   first 16 hex digits of the SHA-256 of the task and plan as stored, which the worker
  *   checks, so a corrupted or swapped spec is refused rather than silently run.
  * - A chunk job on the points queue: `{v, sweep, first, count}`, only indexes into the plan;
  *   the worker rebuilds those runs from the spec (PlanIndex), so the job cannot name values.
@@ -80,18 +81,25 @@ export const specSchema = z.strictObject({
 });
 export type Spec = z.infer<typeof specSchema> & { plan: { dims: Dimension[] } };
 
-/** The spec as stored, and the 16-hex-digit sweep id derived from it. */
+/**
+ * The sweep's id: 16 hex digits of the SHA-256 of its task and plan. The same sweep run with
+ * another chunk size keeps its id (a new generation replaces the old one). JSON.stringify of a
+ * parsed JSON text gives the text back, so the worker recomputes the same id from what it reads.
+ */
+const sweepId = (s: Pick<Spec, 'task' | 'plan'>): string => createHash('sha256').update(JSON.stringify({ task: s.task, plan: s.plan })).digest('hex').slice(0, 16);
+
+/** The spec as stored, and the sweep id. */
 export function encodeSpec(s: Spec): { text: string; id: string } {
-  const text = JSON.stringify(s);
-  return { text, id: createHash('sha256').update(text).digest('hex').slice(0, 16) };
+  return { text: JSON.stringify(s), id: sweepId(s) };
 }
 
 /** A spec read back from Redis for `token`: checked against its content address, then its shape. */
 export function decodeSpec(text: string, token: string): Spec {
   if (text.length > MAX_SPEC_BYTES) throw new Error(`spec of ${token} is ${text.length} bytes, more than ${MAX_SPEC_BYTES}`);
-  const id = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const doc = JSON.parse(text) as Pick<Spec, 'task' | 'plan'>;
+  const id = sweepId(doc);
   if (!token.startsWith(`${id}-`)) throw new Error(`spec of ${token} does not match its content address (${id}): refused`);
-  const r = specSchema.safeParse(JSON.parse(text));
+  const r = specSchema.safeParse(doc);
   if (!r.success) throw new Error(`spec of ${token} is malformed: ${r.error.issues[0]?.path.join('.') ?? ''}: ${r.error.issues[0]?.message ?? ''}`);
   return r.data as Spec;
 }

@@ -18,7 +18,7 @@ import type { Row } from '../../../src/sweep/stats.ts';
 import { FROM_SOURCE } from '../../paths.ts';
 import { VERSION } from '../../version.ts';
 import type { Batch } from '../worker.ts';
-import { connect, redact } from './connection.ts';
+import { connect, redact, scrub } from './connection.ts';
 import { BULL_PREFIX, chunkJobSchema, decodeSpec, keys, type Result, type Spec } from './protocol.ts';
 import type { Faults } from './faults.ts';
 
@@ -111,6 +111,7 @@ export async function serve(o: ServeOptions): Promise<{ runs: number; chunks: nu
       let q = results.get(sweep);
       if (!q) {
         q = new Queue(keys.results(o.queue, sweep), { connection: redis, prefix: BULL_PREFIX });
+        q.on('error', (e) => o.log(`worker ${name}: ${scrub(e.message, o.url)}`));
         results.set(sweep, q);
       }
       const result: Result = { v: 1, sweep, job: job.id ?? '', worker: name, started: job.attemptsStarted, rows, ...(invalid ? { invalid } : {}) };
@@ -123,7 +124,7 @@ export async function serve(o: ServeOptions): Promise<{ runs: number; chunks: nu
     },
     { connection: redis, prefix: BULL_PREFIX, concurrency: threads, name, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 1, autorun: false },
   );
-  worker.on('error', (e) => o.log(`worker ${name}: ${e.message}`));
+  worker.on('error', (e) => o.log(`worker ${name}: ${scrub(e.message, o.url)}`));
   worker.on('failed', (job, e) => {
     if (job && !(e instanceof UnrecoverableError)) o.log(`worker ${name}: chunk ${job.id ?? '?'} failed (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1}): ${e.message}`);
     else o.log(`worker ${name}: ${e.message}`);
