@@ -151,6 +151,6 @@ export async function serve(o: ServeOptions): Promise<{ runs: number; chunks: nu
   await Promise.all([...results.values()].map((q) => q.close()));
   await pool.destroy();
   await redis.quit().catch(() => undefined);
-  o.log(`worker ${name}: stopped after ${runs} runs in ${chunks} chunks`);
+  o.log(`worker ${name}: stopped after ${runs} runs in ${chunks} chunk${chunks === 1 ? '' : 's'}`);
   return { runs, chunks };
 }
