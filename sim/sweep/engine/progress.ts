@@ -65,7 +65,10 @@ export class EngineProgress {
   }
 
   finish(s: ProgressState): void {
-    this.bar?.stop();
+    if (this.bar) {
+      this.bar.update(s.done, { speed: this.rate(s.done).toFixed(0), etaText: '0 s', workers: s.perWorker.size > 3 ? `${s.perWorker.size} workers` : workersText(s.perWorker) });
+      this.bar.stop();
+    }
     const secs = (performance.now() - this.t0) / 1000;
     const now = s.done - this.resumed;
     this.write(
