@@ -17,6 +17,7 @@ import { startRedis, type TestRedis } from '../support/redis.ts';
 import { decodeSpec, encodeSpec, chunkJobSchema, specSchema, type Spec } from '../../sim/sweep/engine/protocol.ts';
 import { parseVary } from '../../src/sweep/spec.ts';
 import { redact, redisUrl } from '../../sim/sweep/engine/connection.ts';
+import { EngineProgress, workersText } from '../../sim/sweep/engine/progress.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'keepalive-lab.mjs');
@@ -237,5 +238,15 @@ describe('the queue URL and the payloads', () => {
     expect(chunkJobSchema.safeParse({ v: 1, sweep: `${id}-1`, first: 0, count: 64 }).success).toBe(true);
     expect(chunkJobSchema.safeParse({ v: 1, sweep: `${id}-1`, first: 0, count: 64, fn: 'x' }).success).toBe(false);
     expect(chunkJobSchema.safeParse({ v: 1, sweep: `${id}-1`, first: 0, count: 20_000 }).success).toBe(false);
+  });
+
+  it('progress in a log: done/total, runs/s and ETA of this session, failures, per-worker counts', () => {
+    const lines: string[] = [];
+    const p = new EngineProgress(100, 20, (l) => lines.push(l), false, 0);
+    p.update({ done: 60, failed: 1, perWorker: new Map([['b', 10], ['a', 30]]), rerun: 0 });
+    p.finish({ done: 99, failed: 1, perWorker: new Map([['a', 50], ['b', 29]]), rerun: 2 });
+    expect(lines[0]).toMatch(/^sweep: 60\/100 runs \(60\.0 %\), \d+ runs\/s, ETA \S+ (s|min|h), 1 failed; per worker: a 30, b 10$/);
+    expect(lines[1]).toMatch(/^sweep: 99\/100 runs \(79 now, 20 from the journal\) in \d+\.\d s, \d+ runs\/s; 1 failed; 2 chunks re-run after a lost or crashed worker; per worker: a 50, b 29$/);
+    expect(workersText(new Map(Array.from({ length: 12 }, (_, i) => [`w${i}`, 100 + i])))).toBe('12 workers (100..111 runs each)');
   });
 });
