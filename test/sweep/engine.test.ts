@@ -7,7 +7,7 @@
  * (KEEPALIVE_LAB_FAULTS, sim/sweep/engine/faults.ts), never after a delay.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,6 +28,7 @@ const redis = async (): Promise<TestRedis> => (server ??= await startRedis());
 afterAll(async () => {
   await server?.stop();
   vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 interface Proc {
