@@ -18,6 +18,10 @@ export interface Sysctls {
   tcp_synack_retries: number;
   tcp_fin_timeout: number;
   tcp_syn_linear_timeouts: number;
+  /** Linux 6.11+: floor of the computed RTO, µs (tcp_rto_min(); TCP_RTO_MIN when absent) */
+  tcp_rto_min_us?: number;
+  /** Linux: tail loss probes only when 3 or 4 (tcp_schedule_loss_probe); absent = the profile's tailLossProbe */
+  tcp_early_retrans?: number;
 }
 
 /** What the keepalive death rule looks at when the timer fires (all in host ticks). */
@@ -124,6 +128,8 @@ export interface OsProfile {
     readonly rearmOnReceive?: boolean;
     /** death sends RST|ACK (default true) */
     readonly rstOnDeath?: boolean;
+    /** what-if: every keepalive interval is this many ticks, whatever TCP_KEEPINTVL says (absent = keepintvl) */
+    readonly intervalTicks?: number;
     /** RST seq on death: SND.NXT (Linux tcp_send_active_reset) or SND.MAX (BSD tcp_drop → tcp_output) */
     readonly rstSeq?: 'nxt' | 'max';
     /** ICMP host/net unreachable recorded as a soft error while ESTABLISHED (Linux yes; BSD tcp_notify no) */

@@ -42,6 +42,8 @@ export const linuxSysctls = z
     tcp_synack_retries: z.number().int().min(0).max(255).optional().meta({ description: 'default 5' }),
     tcp_fin_timeout: z.number().int().min(1).max(2_147_483).optional().meta({ description: 'seconds, default 60' }),
     tcp_syn_linear_timeouts: z.number().int().min(0).max(127).optional().meta({ description: 'Linux 6.5+: default 4; 0 = classic exponential SYN backoff' }),
+    tcp_rto_min_us: z.number().int().min(1).max(120_000_000).optional().meta({ description: 'Linux 6.11+: floor of the computed RTO, µs, default 200000' }),
+    tcp_early_retrans: z.number().int().min(0).max(4).optional().meta({ description: 'default 3; tail loss probes only when 3 or 4' }),
   })
   .strict();
 

@@ -19,7 +19,8 @@ export function computeRto(c: Conn): number {
   const pol = c.stack.profile.rto;
   if (pol) return c.stack.tb.usecs(rtoAtShiftUs(pol, rexmtValUs(pol, c.srttUs, c.rttvarUs), 0)); // TCPT_RANGESET
   if (c.srttUs === 0) return c.stack.tb.usecs(p.rtoInitUs);
-  const us = Math.min(p.rtoMaxUs, c.srttUs + Math.max(4 * c.rttvarUs, p.rtoMinUs));
+  // tcp_rto_min(): the route's or net.ipv4.tcp_rto_min_us (6.11+); TLP and tcp_retries2 keep TCP_RTO_MIN
+  const us = Math.min(p.rtoMaxUs, c.srttUs + Math.max(4 * c.rttvarUs, c.stack.sysctl.tcp_rto_min_us ?? p.rtoMinUs));
   return c.stack.tb.usecs(us);
 }
 
@@ -70,7 +71,8 @@ export function rearmAfterAck(c: Conn): void {
  */
 function scheduleLossProbe(c: Conn): boolean {
   const p = c.stack.profile.tcp;
-  if (!p.tailLossProbe || c.inLoss || c.srttUs === 0) return false;
+  const early = c.stack.sysctl.tcp_early_retrans;
+  if (!p.tailLossProbe || (early !== undefined && early !== 3 && early !== 4) || c.inLoss || c.srttUs === 0) return false;
   if (c.state !== 'ESTABLISHED' && c.state !== 'CLOSE_WAIT') return false;
   if (c.rtxKind === 'tlp' && c.rtxTimer !== null) return true;
   const tb = c.stack.tb;

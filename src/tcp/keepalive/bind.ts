@@ -23,7 +23,7 @@ export function keepaliveHost(c: Conn): KeepaliveHost {
     busy: () => !profile.keepalive.probeWhileUnacked && c.busy,
     elapsed: () => c.idleTicks(),
     keepIdle: () => c.keepIdleTicks(),
-    keepIntvl: () => c.keepIntvlTicks(),
+    keepIntvl: () => ka.intervalTicks ?? c.keepIntvlTicks(), // intervalTicks: a what-if (os/linux/module.ts)
     probesOut: () => c.probesOut,
     dead: () =>
       profile.keepalive.isDead({
