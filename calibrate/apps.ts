@@ -72,6 +72,11 @@ export class AppProcess {
     });
   }
 
+  /** spawned and not yet exited */
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
   /** Release the start barrier: scenario time 0 is t0Us (µs since the epoch). */
   go(t0Us: number): void {
     this.proc?.stdin?.write(`GO ${(t0Us / 1e6).toFixed(6)}\n`);

@@ -19,10 +19,27 @@ export interface TimeBase {
   scenarioOffset: number;
 }
 
+/**
+ * One fault as the harness applied it, in run seconds (like every other time of the run).
+ * Older fixtures lack these; calibrate/replay.ts reads their fault events instead.
+ */
+export interface RecordedFault {
+  /** the scenario's `at` (s) this action was scheduled for (an icmp-unreachable's end: its `until`) */
+  scheduled: number;
+  /** when the harness began and finished applying it */
+  start: number;
+  end: number;
+  /** a reboot: when the re-created host answered again (the router stopped dropping for it) */
+  up?: number;
+  /** the end of an icmp-unreachable (`until`) */
+  undo?: boolean;
+}
+
 /** RunJson plus what only a real-kernel run knows. */
 export interface KernelRunJson extends RunJson {
   kernel: { release: string; hz: number; python?: string };
   timeBase: TimeBase;
+  faults?: RecordedFault[];
 }
 
 export interface AppResult {
@@ -36,6 +53,10 @@ export interface FaultResult {
   fault: FaultSpec;
   startUs: number;
   endUs: number;
+  /** a reboot: when the router forwarded to the re-created host again */
+  upUs?: number;
+  /** the end of an icmp-unreachable */
+  undo?: boolean;
   detail: string;
 }
 
@@ -207,6 +228,13 @@ export function toRunJson(d: KernelRunData): KernelRunJson {
     events,
     summary: buildSummary({ hosts: Object.keys(d.hostIps), packets, calls, faultAt: faultAt(d, rel), endedAt: rel(d.endUs) }),
     kernel: d.kernel,
+    faults: d.faults.map((f) => ({
+      scheduled: f.fault.at / 1e6,
+      start: rel(f.startUs),
+      end: rel(f.endUs),
+      ...(f.upUs !== undefined ? { up: rel(f.upUs) } : {}),
+      ...(f.undo ? { undo: true } : {}),
+    })),
     timeBase: { origin: anchorUs === d.t0Us ? 'scenario-start' : 'connect-return', scenarioOffset: (anchorUs - d.t0Us) / 1e6 },
   };
 }
