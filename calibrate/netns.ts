@@ -37,6 +37,8 @@ export const nsPrefix = (pid: number = process.pid): string => `kal${pid}-`;
 export class Topology {
   readonly router: string;
   readonly hosts: Map<string, HostNet> = new Map();
+  /** the router namespace's net.ipv4 sysctls (path.router: the ICMP rate limits) */
+  readonly routerSysctl: Record<string, number>;
   private readonly created = new Set<string>();
 
   constructor(
@@ -44,6 +46,7 @@ export class Topology {
     readonly prefix: string = nsPrefix(),
   ) {
     this.router = `${prefix}r`;
+    this.routerSysctl = Object.fromEntries(Object.entries(scenario.path.router ?? {}).filter((e): e is [string, number] => e[1] !== undefined));
     Object.entries(scenario.hosts).forEach(([name, spec], k) => {
       const sysctl = Object.fromEntries(Object.entries(spec.sysctl).filter((e): e is [string, number] => e[1] !== undefined));
       this.hosts.set(name, { name, ns: `${prefix}${name}`, ip: spec.ip ?? defaultIp(k), routerIf: `r${k}`, sysctl });
@@ -69,9 +72,10 @@ export class Topology {
 
   async create(): Promise<void> {
     await this.addNs(this.router);
-    // A fresh netns starts with every sysctl at its kernel default (tcp_sk_init), so only
-    // forwarding needs switching on.
-    await run(inNs(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'));
+    // A fresh netns starts with every sysctl at its kernel default (tcp_sk_init, icmp_sk_init),
+    // so only forwarding and the scenario's ICMP rate limits (per netns since 6.11) are set.
+    const icmp = Object.entries(this.routerSysctl).map(([k, v]) => `net.ipv4.${k}=${v}`);
+    await run(inNs(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', ...icmp));
     for (const h of this.hosts.values()) await this.createHost(h.name);
   }
 

@@ -10,7 +10,7 @@ import { exactTimerBase, linuxTimerBase, type TimerBase, type TimerObserver } fr
 import { tickTimerBase } from './os/timers.ts';
 import { Host } from './net/host.ts';
 import type { LossSpec } from './net/loss.ts';
-import { Network, type Middlebox, type Path } from './net/network.ts';
+import { Network, type Middlebox, type Path, type PathOptions } from './net/network.ts';
 import { Socket } from './tcp/socket.ts';
 
 export interface HostOptions {
@@ -70,8 +70,8 @@ export class World {
   }
 
   /** A path from `a` to `b`; middleboxes (NATs) sit at `a`'s edge, in order. */
-  link(a: Host, b: Host, o: { latency?: Micros; loss?: LossSpec; middleboxes?: readonly Middlebox[] } = {}): Path {
-    return this.net.connect(a, b, { latency: o.latency ?? 500, loss: o.loss ?? { model: 'none' }, ...(o.middleboxes ? { middleboxes: o.middleboxes } : {}) });
+  link(a: Host, b: Host, o: { latency?: Micros; loss?: LossSpec; middleboxes?: readonly Middlebox[]; router?: PathOptions['router'] } = {}): Path {
+    return this.net.connect(a, b, { latency: o.latency ?? 500, loss: o.loss ?? { model: 'none' }, ...(o.middleboxes ? { middleboxes: o.middleboxes } : {}), ...(o.router ? { router: o.router } : {}) });
   }
 
   /** A new socket on `host`; calls are traced under `owner`. Dies with the host's current boot. */

@@ -86,7 +86,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   const boxes = sc.path.middleboxes.map((m) => (m.type === 'proxy' ? newProxy(world, m) : new Nat(world.sim, m.name, m.ip, natConfig(m.profile, natOverrides(m)))));
   const nats = boxes.filter((b): b is Nat => b instanceof Nat);
   const proxies = boxes.filter((b): b is AppProxy => b instanceof AppProxy);
-  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: boxes });
+  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: boxes, ...(sc.path.router ? { router: definedOnly(sc.path.router) } : {}) });
   for (const p of proxies) p.start();
 
   const horizon = opts.until ?? sc.until ?? DAY_US;

@@ -172,6 +172,19 @@ export const proxySchema = z
 
 export const middleboxSchema = z.discriminatedUnion('type', [natSchema, proxySchema]);
 
+/**
+ * The router between the two hosts: its ICMP rate-limit sysctls, Linux names, units and
+ * defaults (net.ipv4.icmp_*, per netns; src/net/icmp-limit.ts).
+ */
+export const routerSchema = z
+  .object({
+    icmp_ratelimit: z.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'ms between ICMP errors to one destination (inet_peer bucket of 6); default 1000; 0 = no per-destination limit' }),
+    icmp_ratemask: z.number().int().min(0).max(2 ** 32 - 1).optional().meta({ description: 'ICMP types rate-limited, bit i = type i; default 6168 (0x1818: 3, 4, 11, 12); 0 = none' }),
+    icmp_msgs_per_sec: z.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'host-wide ICMP errors per second; default 1000 (0 stops them all once the burst is spent)' }),
+    icmp_msgs_burst: z.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'host-wide burst; default 50' }),
+  })
+  .strict();
+
 export const pathSchema = z
   .object({
     between: z.tuple([hostName, hostName]).optional().meta({ description: 'the two hosts; default: the first two hosts' }),
@@ -181,6 +194,7 @@ export const pathSchema = z
     middleboxes: z.array(middleboxSchema).default([]).meta({
       description: 'middleboxes at the first host\'s edge of the path: at most one, a NAT (type: nat) or a proxy (type: proxy)',
     }),
+    router: routerSchema.optional().meta({ description: "the router's ICMP rate limits (Linux sysctl names, defaults and units), for icmp-unreachable faults" }),
   })
   .strict();
 
