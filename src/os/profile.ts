@@ -46,7 +46,14 @@ export type OsSockOptName =
   | 'TCP_KEEPINIT'
   | 'TCP_MAXUNACKTIME'
   | 'TCP_MAXRT'
-  | 'SIO_KEEPALIVE_VALS';
+  | 'SIO_KEEPALIVE_VALS'
+  | SolSocketOptName;
+
+/**
+ * Socket-level options every OS has with the same meaning (SOL_SOCKET): SO_LINGER (l_linger
+ * seconds with l_onoff 1, −1 = l_onoff 0) and SO_RCVBUF (bytes).
+ */
+export type SolSocketOptName = 'SO_LINGER' | 'SO_RCVBUF';
 
 /**
  * What a successful setsockopt changes, in the endpoint's own units (seconds; `null` =

@@ -56,6 +56,7 @@ export const socketOptions = z
     TCP_KEEPCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
     TCP_USER_TIMEOUT: z.number().int().optional().meta({ description: 'milliseconds, >= 0, 0 = off' }),
     TCP_SYNCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
+    SO_RCVBUF: z.number().int().optional().meta({ description: 'receive buffer, bytes; Linux doubles it (at least 2304) and stops autotuning' }),
     // OS-specific options (docs/os-profiles.md); whether the host's OS has them is checked in validate.ts
     TCP_KEEPALIVE: z.number().int().optional().meta({ description: 'macOS: keepalive idle, seconds, 0 = the sysctl' }),
     TCP_CONNECTIONTIMEOUT: z.number().int().optional().meta({ description: 'macOS: connect timeout, seconds' }),
@@ -203,9 +204,20 @@ const stepBase = { at: duration.optional().meta({ description: 'not before this 
 export const stepSchema = z.discriminatedUnion('call', [
   z.object({ ...stepBase, call: z.literal('listen'), port: z.number().int().min(1).max(65535), backlog: z.number().int().min(0).default(128) }).strict(),
   z.object({ ...stepBase, call: z.literal('accept') }).strict(),
-  z.object({ ...stepBase, call: z.literal('connect'), to: hostName, port: z.number().int().min(1).max(65535) }).strict(),
-  z.object({ ...stepBase, call: z.literal('setsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT']), value: z.union([z.number().int(), z.boolean()]) }).strict(),
-  z.object({ ...stepBase, call: z.literal('getsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_ERROR']) }).strict(),
+  z.object({
+    ...stepBase,
+    call: z.literal('connect'),
+    to: hostName,
+    port: z.number().int().min(1).max(65535),
+    localPort: z.number().int().min(1).max(65535).optional().meta({ description: 'bind this local port first (default: an ephemeral port)' }),
+  }).strict(),
+  z.object({
+    ...stepBase,
+    call: z.literal('setsockopt'),
+    name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_LINGER', 'SO_RCVBUF']),
+    value: z.union([z.number().int(), z.boolean()]).meta({ description: 'the option value; SO_LINGER: l_linger seconds with l_onoff 1, or -1 for l_onoff 0' }),
+  }).strict(),
+  z.object({ ...stepBase, call: z.literal('getsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_ERROR', 'SO_RCVBUF']) }).strict(),
   z.object({
     ...stepBase,
     call: z.literal('send'),

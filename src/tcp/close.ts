@@ -129,6 +129,14 @@ export function appClose(c: Conn): void {
     tcpDone(c, null, 'closed with unread data');
     return;
   }
+  // SO_LINGER with l_linger 0: tcp_disconnect() — RST|ACK where tcp_need_reset() (or unsent
+  // data in CLOSING/LAST_ACK), then CLOSE at once: no FIN, no TIME_WAIT
+  if (c.opts.linger === 0) {
+    const needReset = ['ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT_1', 'FIN_WAIT_2', 'SYN_RECV'].includes(c.state) || (c.unsent > 0 && (c.state === 'CLOSING' || c.state === 'LAST_ACK'));
+    if (needReset) sendActiveReset(c);
+    tcpDone(c, null, 'close with SO_LINGER 0');
+    return;
+  }
   switch (c.state) {
     case 'ESTABLISHED':
     case 'CLOSE_WAIT':

@@ -19,6 +19,10 @@ export interface SockOpts {
   connectTimeout?: number;
   /** values of OS-specific options as set, for getsockopt */
   osOpts?: Record<string, number>;
+  /** SO_LINGER with l_onoff 1: l_linger seconds (only 0 is modelled: close() sends RST) */
+  linger?: number;
+  /** SO_RCVBUF as the kernel stores it (twice the value asked for, at least SOCK_MIN_RCVBUF) */
+  rcvbuf?: number;
 }
 
 export const defaultSockOpts = (): SockOpts => ({ keepalive: false, userTimeout: 0 });
