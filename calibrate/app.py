@@ -23,10 +23,11 @@ import errno
 import json
 import select
 import socket
+import struct
 import sys
 import time
 
-SOL_OPTS = {"SO_KEEPALIVE": socket.SO_KEEPALIVE, "SO_ERROR": socket.SO_ERROR}
+SOL_OPTS = {"SO_KEEPALIVE": socket.SO_KEEPALIVE, "SO_ERROR": socket.SO_ERROR, "SO_RCVBUF": socket.SO_RCVBUF, "SO_LINGER": socket.SO_LINGER}
 TCP_OPTS = {
     "TCP_KEEPIDLE": socket.TCP_KEEPIDLE,
     "TCP_KEEPINTVL": socket.TCP_KEEPINTVL,
@@ -35,7 +36,7 @@ TCP_OPTS = {
     "TCP_USER_TIMEOUT": getattr(socket, "TCP_USER_TIMEOUT", 18),
     "TCP_SYNCNT": getattr(socket, "TCP_SYNCNT", 7),
 }
-OPTION_ORDER = ["SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_SYNCNT"]
+OPTION_ORDER = ["SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_SYNCNT", "SO_RCVBUF"]
 SHUT = {"SHUT_RD": socket.SHUT_RD, "SHUT_WR": socket.SHUT_WR, "SHUT_RDWR": socket.SHUT_RDWR}
 
 
@@ -125,12 +126,20 @@ class App:
             raise StepError("EHOSTUNREACH")
         s = self.fresh
         self.cur = s
+        if st.get("localPort") is not None:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", st["localPort"]))
         s.connect((ip, st["port"]))
         return 0
 
     def do_setsockopt(self, st):
         level, opt = opt_level(st["name"])
-        self.need_cur().setsockopt(level, opt, int(st["value"]))
+        value = int(st["value"])
+        if st["name"] == "SO_LINGER":
+            # struct linger {l_onoff, l_linger}: -1 = off, n >= 0 = on with n seconds
+            self.need_cur().setsockopt(level, opt, struct.pack("ii", 0 if value < 0 else 1, max(value, 0)))
+            return 0
+        self.need_cur().setsockopt(level, opt, value)
         return 0
 
     def do_getsockopt(self, st):

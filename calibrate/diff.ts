@@ -108,9 +108,12 @@ function vantagePoints(real: RunJson, sim: RunJson, opts: DiffOptions, notes: st
   return [...inReal].filter((v) => inSim.has(v));
 }
 
+/** Program steps that are not socket calls: the real program logs them, the simulator does not. */
+const NOT_SOCKET_CALLS = new Set(['sleep']);
+
 function callItems(calls: CallRecord[], off: number, end: number): Item[] {
   return [...calls]
-    .filter((c) => c.t + off <= end + 1e-9)
+    .filter((c) => c.t + off <= end + 1e-9 && !NOT_SOCKET_CALLS.has(c.call))
     .sort((a, b) => a.t - b.t)
     .map((c) => {
       const outcome = c.pending ? 'pending' : c.errno ?? `= ${String(c.result ?? '')}`;

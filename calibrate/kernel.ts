@@ -58,11 +58,11 @@ export async function preflight(): Promise<void> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
     throw new HarnessError('calibrate: the real-kernel run needs root (network namespaces, iptables, tcpdump). Run it as root, e.g. sudo npx tsx calibrate/record.ts', 2);
   }
-  for (const argv of [['ip', '-V'], ['iptables', '--version'], ['tcpdump', '--version'], [pythonPath(), '--version']]) {
+  for (const argv of [['ip', '-V'], ['iptables', '--version'], ['tcpdump', '--version'], ['ethtool', '--version'], [pythonPath(), '--version']]) {
     try {
       await run(argv);
     } catch {
-      throw new HarnessError(`calibrate: '${argv[0]}' is missing; install it (Debian: apt-get install -y iproute2 iptables tcpdump python3)`, 2);
+      throw new HarnessError(`calibrate: '${argv[0]}' is missing; install it (Debian: apt-get install -y iproute2 iptables tcpdump ethtool python3)`, 2);
     }
   }
 }

@@ -92,6 +92,11 @@ export class Topology {
     await run(['ip', '-n', this.router, 'addr', 'add', `${ROUTER_IP}/32`, 'dev', h.routerIf]);
     await run(['ip', '-n', this.router, 'link', 'set', h.routerIf, 'up']);
     await run(['ip', '-n', this.router, 'route', 'add', `${h.ip}/32`, 'dev', h.routerIf]);
+    // Segments as a wire carries them: without TSO/GSO a send of several MSS leaves as several
+    // packets (tcpdump on a veth would otherwise see one 64 KB super-packet), and without GRO
+    // the router and the receiver see them one by one (tcp_xmit_size_goal = MSS).
+    await run(inNs(h.ns, 'ethtool', '-K', HOST_IF, 'tso', 'off', 'gso', 'off', 'gro', 'off'));
+    await run(inNs(this.router, 'ethtool', '-K', h.routerIf, 'tso', 'off', 'gso', 'off', 'gro', 'off'));
     // TCP sysctls are per network namespace (struct netns_ipv4), so each host has its own.
     const args = Object.entries(h.sysctl).map(([k, v]) => `net.ipv4.${k}=${v}`);
     if (args.length > 0) await run(inNs(h.ns, 'sysctl', '-qw', ...args));

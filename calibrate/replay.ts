@@ -34,7 +34,7 @@ export function appName(scenario: Scenario, k: number): string {
 const us = (seconds: number): number => Math.max(0, Math.round(seconds * 1e6));
 
 /** Host socket options apply() sets before listen/connect, each logged as a setsockopt call. */
-const HOST_OPTIONS = ['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT'];
+const HOST_OPTIONS = ['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_RCVBUF'];
 
 export interface ReplayOptions {
   /** jiffy phase for every host, µs (fit.ts); absent = the scenario's own */
