@@ -10,7 +10,7 @@
  * as `Sim.at` requires (ties are frequent and exercise the seq tie-break).
  */
 import seedrandom from 'seedrandom';
-import { EventQueue, type EventEntry } from '../src/engine/queue.ts';
+import { EventQueue, type Handle as QueueHandle } from '../src/engine/queue.ts';
 import { Sim, type Handle } from '../src/engine/sim.ts';
 import { ArrayHeap } from './heap.ts';
 
@@ -113,7 +113,7 @@ export function prepareArrayHeap(w: HoldWorkload): Prepared {
 export function prepareEventQueue(w: HoldWorkload): Prepared {
   const { population, events, gaps, victims, victimGaps } = w;
   const q = new EventQueue();
-  const handles: EventEntry[] = new Array<EventEntry>(population);
+  const handles: QueueHandle[] = new Array<QueueHandle>(population);
   const fns: (() => void)[] = new Array<() => void>(population);
   let now = 0;
   let k = 0;
@@ -124,7 +124,7 @@ export function prepareEventQueue(w: HoldWorkload): Prepared {
       handles[s] = q.push(now + (gaps[k] as number), fns[s] as () => void);
       const v = victims[k] as number;
       if (v >= 0) {
-        q.cancel(handles[v] as EventEntry);
+        q.cancel(handles[v] as QueueHandle);
         handles[v] = q.push(now + (victimGaps[k] as number), fns[v] as () => void);
       }
       k++;
@@ -134,9 +134,9 @@ export function prepareEventQueue(w: HoldWorkload): Prepared {
   return {
     run() {
       for (let i = 0; i < events; i++) {
-        const e = q.pop() as EventEntry;
-        now = e.time;
-        (e.fn as () => void)();
+        const fn = q.pop() as () => void;
+        now = q.lastTime;
+        fn();
       }
     },
     check: () => hex(h, now),

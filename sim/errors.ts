@@ -3,12 +3,8 @@
  * loads in milliseconds. Exit codes: InputError 2, MismatchError/AdviceFailedError 3.
  */
 
-/** A user mistake: one line per problem, exit 2, never a stack trace. */
-export class InputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-  }
-}
+/** A user mistake: one line per problem, exit 2, never a stack trace (defined in src/ for the pure loaders). */
+export { InputError } from '../src/scenarios/input-error.ts';
 
 /** The simulator and the real kernel disagreed: exit 3. */
 export class MismatchError extends Error {

@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import YAML from 'yaml';
 import { packagePath } from './paths.ts';
 import { InputError } from './errors.ts';
 import { validateScenario } from '../src/scenarios/validate.ts';
+import { applyAssignments, parseScenarioText, setPath } from '../src/scenarios/overrides.ts';
 import type { Scenario } from '../src/scenarios/schema.ts';
 
 export const BUILTIN_DIR = packagePath('sim', 'scenarios');
@@ -36,43 +36,11 @@ export function readRaw(ref: string): { raw: unknown; source: string } {
     if (pending) throw new InputError([`${ref}: not available yet — it needs ${pending.needs}`]);
     throw new InputError([`${ref}: no such file and no built-in scenario by that name (see \`keepalive-lab list\`)`]);
   }
-  const text = readFileSync(path, 'utf8');
-  try {
-    const raw: unknown = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
-    return { raw, source: path };
-  } catch (e) {
-    throw new InputError([`${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`]);
-  }
+  return { raw: parseScenarioText(readFileSync(path, 'utf8'), path), source: path };
 }
 
-/** Set `a.b.0.c` in a plain object tree, creating objects as needed. */
-export function setPath(root: unknown, path: string, value: unknown): void {
-  const keys = path.split('.');
-  if (keys.some((k) => k === '') || typeof root !== 'object' || root === null) throw new InputError([`--set ${path}: not a field path like hosts.client.socket.TCP_KEEPIDLE`]);
-  let node = root as Record<string, unknown>;
-  for (let i = 0; i < keys.length - 1; i++) {
-    const k = keys[i] as string;
-    const next = node[k];
-    if (next === undefined || next === null) node[k] = {};
-    else if (typeof next !== 'object') throw new InputError([`--set ${path}: ${keys.slice(0, i + 1).join('.')} is a ${typeof next}, not an object`]);
-    node = node[k] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1] as string] = value;
-}
-
-/** Parse `path=value`; the value is read as YAML (numbers, booleans, strings, lists). */
-export function parseAssignment(text: string): [string, unknown] {
-  const i = text.indexOf('=');
-  if (i <= 0) throw new InputError([`--set ${text}: expected path=value`]);
-  const v = text.slice(i + 1);
-  let value: unknown = v;
-  try {
-    value = YAML.parse(v);
-  } catch {
-    value = v;
-  }
-  return [text.slice(0, i).trim(), value];
-}
+// the pure helpers live in src/ so the browser lab (lab/) loads scenarios with the same code and messages
+export { setPath, parseAssignment } from '../src/scenarios/overrides.ts';
 
 export interface LoadOptions {
   set?: string[];
@@ -97,10 +65,7 @@ export function loadScenario(ref: string, o: LoadOptions = {}): { scenario: Scen
     setPath(raw, `hosts.${client}.socket.SO_KEEPALIVE`, true);
     setPath(raw, `hosts.${client}.socket.${opt}`, n);
   }
-  for (const a of o.set ?? []) {
-    const [path, value] = parseAssignment(a);
-    setPath(raw, path, value);
-  }
+  applyAssignments(raw, o.set ?? []);
   const v = validateScenario(raw);
   if (!v.ok) throw new InputError(v.problems.map((p) => `${basename(source)}: ${p}`));
   return { scenario: v.scenario, source };

@@ -53,3 +53,6 @@ export { advise, natIdleOf, type AdviceInput, type Advice, type Check as AdviceC
 export { startProgram, programSchemas, type ProgramSpec, type ProgramKind } from './apps/index.ts';
 export { compareSchema, type CompareSpec } from './apps/compare-schema.ts';
 export type { AppEvent } from './engine/trace.ts';
+// loading scenario text and `--set` overrides, shared by the CLI and the browser lab (lab/)
+export { parseScenarioText, setPath, parseAssignment, applyAssignments } from './scenarios/overrides.ts';
+export { InputError } from './scenarios/input-error.ts';

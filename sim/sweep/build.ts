@@ -11,7 +11,9 @@ import type { Value } from '../../src/sweep/spec.ts';
 import type { PlannedRun } from '../../src/sweep/plan.ts';
 import type { Row } from '../../src/sweep/stats.ts';
 import { selectMetrics } from '../../src/sweep/metrics.ts';
-import { InputError, parseAssignment, setPath } from '../load.ts';
+// pure imports only: the browser lab's sweep workers run this file too (lab/src/sweep.worker.ts)
+import { InputError } from '../../src/scenarios/input-error.ts';
+import { parseAssignment, setPath } from '../../src/scenarios/overrides.ts';
 
 /** The scenario with overrides applied, or the validation problems. */
 export function buildScenario(raw: unknown, set: readonly string[], values: readonly [string, Value][]): { ok: true; scenario: Scenario } | { ok: false; problems: string[] } {

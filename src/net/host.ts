@@ -20,6 +20,7 @@ import { forget } from '../tcp/close.ts';
 import { ACK, FIN, RST, SYN, type IcmpPacket, type Packet, type Segment, type TcpPacket } from '../wire/segment.ts';
 import { seqAdd } from '../wire/seq.ts';
 import { Firewall } from './firewall.ts';
+import { ConnTable } from './conn-table.ts';
 
 /** Where a host's interface sends packets. */
 export interface Wire {
@@ -47,7 +48,7 @@ export class Host implements SocketHost {
   up = true;
   /** bumped by every crash: applications of an earlier boot are dead */
   boot = 0;
-  private conns = new Map<string, Conn>();
+  private conns = new ConnTable();
   private listeners = new Map<number, Listener>();
   private readonly issRng: Rng;
   private readonly portRng: Rng;
@@ -90,22 +91,22 @@ export class Host implements SocketHost {
     const start = this.portRng.int(0, n - 1);
     for (let i = 0; i < n; i++) {
       const port = lo + ((start + i) % n);
-      if (!this.conns.has(`${port}|${rip}|${rport}`) && !this.listeners.has(port)) return port;
+      if (!this.conns.has(port, rip, rport) && !this.listeners.has(port)) return port;
     }
     throw new Error(`${this.name}: no free ephemeral port`);
   }
 
   /** An explicitly bound local port for a connection to rip:rport: free unless that 4-tuple exists or a listener holds the port. */
   portFree(port: number, rip: string, rport: number): boolean {
-    return !this.conns.has(`${port}|${rip}|${rport}`) && !this.listeners.has(port);
+    return !this.conns.has(port, rip, rport) && !this.listeners.has(port);
   }
 
   addConn(c: Conn): void {
-    this.conns.set(c.key, c);
+    this.conns.add(c);
   }
 
   removeConn(c: Conn): void {
-    if (this.conns.get(c.key) === c) this.conns.delete(c.key);
+    this.conns.remove(c);
   }
 
   connections(): Conn[] {
@@ -148,7 +149,7 @@ export class Host implements SocketHost {
     if (rule) return;
     if (pkt.proto === 'icmp') {
       const q = pkt.quoted.seg;
-      const c = this.conns.get(`${q.sport}|${pkt.quoted.dst}|${q.dport}`);
+      const c = this.conns.get(q.sport, pkt.quoted.dst, q.dport);
       if (c) icmpArrives(c, pkt);
       return;
     }
@@ -157,7 +158,7 @@ export class Host implements SocketHost {
 
   private tcpReceive(pkt: TcpPacket): void {
     const s = pkt.seg;
-    const c = this.conns.get(`${s.dport}|${pkt.src}|${s.sport}`);
+    const c = this.conns.get(s.dport, pkt.src, s.sport);
     if (c) {
       if (segmentArrives(c, s) === 'reset') this.sendResetFor(pkt);
       return;

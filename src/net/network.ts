@@ -190,11 +190,20 @@ export class Network implements Wire {
     const p = new Path(this.sim, a, b, opts);
     for (const m of p.middleboxes) this.routes.set(m.ip, { path: p, name: m.name });
     this.paths.push(p);
+    // the first path between two hosts carries their packets (as the linear search did)
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      let m = this.pathIndex.get(x);
+      if (!m) this.pathIndex.set(x, (m = new Map()));
+      if (!m.has(y)) m.set(y, p);
+    }
     return p;
   }
 
+  /** Paths by their two hosts, for the packet path (no search per packet). */
+  private readonly pathIndex = new Map<Host, Map<Host, Path>>();
+
   pathBetween(a: Host, b: Host): Path | undefined {
-    return this.paths.find((p) => (p.a === a && p.b === b) || (p.a === b && p.b === a));
+    return this.pathIndex.get(a)?.get(b);
   }
 
   nameOf(ip: string): string {

@@ -6,7 +6,6 @@
  */
 import type { Conn } from '../tcp/conn.ts';
 import type { Host } from '../net/host.ts';
-import { keepaliveStateName } from '../tcp/keepalive/machine.ts';
 
 export interface TimerRow {
   host: string;
@@ -22,23 +21,23 @@ export interface TimerRow {
   probes: number;
 }
 
+/** The keepalive timer is armed: the machine is idle or probing (src/tcp/keepalive/). */
 function kaArmed(c: Conn): boolean {
-  // idle vs probing from the kernel's counter, as the machine's `check` state does (PROBE_ANSWERED is trace-only)
-  const m = c.ka ? keepaliveStateName(c.ka.getSnapshot().value) : 'off';
-  const v = m === 'idle' || m === 'probing' ? (c.probesOut > 0 ? 'probing' : 'idle') : m;
-  return v === 'idle' || v === 'probing';
+  const m = c.ka?.state;
+  return m === 'idle' || m === 'probing';
 }
 
 export function timerRow(c: Conn, now: number): TimerRow {
   let timer: TimerRow['timer'] = 'off';
   let expires = now;
-  const rtx = c.rtxTimer;
-  if (c.state === 'TIME_WAIT' && c.timeWaitTimer) {
+  const tw = c.sim.timeOf(c.timeWaitTimer);
+  const rtx = c.sim.timeOf(c.rtxTimer);
+  if (c.state === 'TIME_WAIT' && tw !== undefined) {
     timer = 'timewait';
-    expires = c.timeWaitTimer.time;
-  } else if (rtx && rtx.fn !== null) {
+    expires = tw;
+  } else if (rtx !== undefined) {
     timer = 'on';
-    expires = rtx.time;
+    expires = rtx;
   } else if (kaArmed(c)) {
     timer = 'keepalive';
     expires = c.kaExpires;

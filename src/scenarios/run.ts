@@ -36,6 +36,8 @@ export interface RunOptions {
   conntrackAt?: Micros[];
   /** keep the full trace (default true) */
   record?: boolean;
+  /** run the keepalive machines compiled (default) or as xstate actors (SimOptions.machines) */
+  machines?: 'compiled' | 'xstate';
   /** sees every timer armed on a Linux host's jiffy clock: host, arm time, length in jiffies, expiry (µs) */
   onTimer?: (host: string, now: Micros, ticks: number, at: Micros) => void;
 }
@@ -63,7 +65,7 @@ function lossSpec(loss: PathSpec['loss']): LossSpec {
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   const seed = opts.seed ?? sc.seed;
-  const world = new World({ seed, record: opts.record ?? true });
+  const world = new World({ seed, record: opts.record ?? true, ...(opts.machines ? { machines: opts.machines } : {}) });
   const names = Object.keys(sc.hosts);
   names.forEach((name, i) => {
     const h = sc.hosts[name];

@@ -5,12 +5,11 @@
  * output.ts (what we send), rtx.ts (RTO, tail loss probe, RTO death),
  * keepalive/bind.ts (the keepalive machine's view of this block).
  */
-import type { Actor } from 'xstate';
 import type { Handle, Sim } from '../engine/sim.ts';
 import type { Micros } from '../engine/time.ts';
 import { seqDiff, type Seq } from '../wire/seq.ts';
 import type { HostStack } from './host-stack.ts';
-import type { keepaliveMachine } from './keepalive/machine.ts';
+import type { KeepaliveRun } from './keepalive/bind.ts';
 import type { SockOpts } from './options.ts';
 import type { TcpState } from './state.ts';
 import type { Errno } from './errno.ts';
@@ -18,8 +17,6 @@ import type { Errno } from './errno.ts';
 export class Conn {
   state: TcpState = 'CLOSED';
   readonly sim: Sim;
-  /** `host:port>peer:port`, used in traces */
-  readonly name: string;
 
   // Send sequence space
   iss: Seq = 0;
@@ -70,7 +67,7 @@ export class Conn {
   /** last acceptable ACK (tp->rcv_tstamp) */
   rcvTstamp = 0;
   probesOut = 0;
-  ka: Actor<typeof keepaliveMachine> | null = null;
+  ka: KeepaliveRun | null = null;
   /** when the keepalive timer fires next, µs (valid while the machine is armed) */
   kaExpires: Micros = 0;
   /** last dupACK sent to an out-of-window segment, µs (tcp_oow_rate_limited) */
@@ -105,11 +102,13 @@ export class Conn {
     public opts: SockOpts,
   ) {
     this.sim = stack.sim;
-    this.name = `${stack.name}:${lport}>${stack.nameOf(rip)}:${rport}`;
   }
 
-  get key(): string {
-    return connKey(this.lport, this.rip, this.rport);
+  private nameText: string | null = null;
+
+  /** `host:port>peer:port`, used in traces (built on first use: untraced runs never need it) */
+  get name(): string {
+    return (this.nameText ??= `${this.stack.name}:${this.lport}>${this.stack.nameOf(this.rip)}:${this.rport}`);
   }
 
   /** Current tick (jiffy) on this host. */
@@ -177,5 +176,3 @@ export class Conn {
     for (const w of ws) w();
   }
 }
-
-export const connKey = (lport: number, rip: string, rport: number): string => `${lport}|${rip}|${rport}`;

@@ -6,26 +6,40 @@
 export interface SockOpts {
   keepalive: boolean;
   /** seconds */
-  keepIdle?: number;
+  keepIdle: number | undefined;
   /** seconds */
-  keepIntvl?: number;
-  keepCnt?: number;
+  keepIntvl: number | undefined;
+  keepCnt: number | undefined;
   /** milliseconds, 0 = off */
   userTimeout: number;
-  synCnt?: number;
+  synCnt: number | undefined;
   /** BSD/Windows: drop after this many seconds of retransmission (TCP_RXT_CONNDROPTIME, TCP_MAXUNACKTIME, TCP_MAXRT) */
-  rxtDrop?: number;
+  rxtDrop: number | undefined;
   /** BSD: connect timeout in seconds (TCP_CONNECTIONTIMEOUT, TCP_KEEPINIT) */
-  connectTimeout?: number;
+  connectTimeout: number | undefined;
   /** values of OS-specific options as set, for getsockopt */
-  osOpts?: Record<string, number>;
+  osOpts: Record<string, number> | undefined;
   /** SO_LINGER with l_onoff 1: l_linger seconds (only 0 is modelled: close() sends RST) */
-  linger?: number;
+  linger: number | undefined;
   /** SO_RCVBUF as the kernel stores it (twice the value asked for, at least SOCK_MIN_RCVBUF) */
-  rcvbuf?: number;
+  rcvbuf: number | undefined;
 }
 
-export const defaultSockOpts = (): SockOpts => ({ keepalive: false, userTimeout: 0 });
+// Every field is always present (undefined when unset) so every options record has one shape:
+// the keepalive timer reads them at each firing, and V8 keeps such reads monomorphic.
+export const defaultSockOpts = (): SockOpts => ({
+  keepalive: false,
+  keepIdle: undefined,
+  keepIntvl: undefined,
+  keepCnt: undefined,
+  userTimeout: 0,
+  synCnt: undefined,
+  rxtDrop: undefined,
+  connectTimeout: undefined,
+  osOpts: undefined,
+  linger: undefined,
+  rcvbuf: undefined,
+});
 
 /** Accepted children inherit the listener's options (sk_clone copies tcp_sock). */
-export const cloneSockOpts = (o: SockOpts): SockOpts => ({ ...o, ...(o.osOpts ? { osOpts: { ...o.osOpts } } : {}) });
+export const cloneSockOpts = (o: SockOpts): SockOpts => ({ ...o, osOpts: o.osOpts ? { ...o.osOpts } : undefined });

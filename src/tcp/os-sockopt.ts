@@ -13,8 +13,7 @@ import type { SockOpts } from './options.ts';
 
 function set(o: SockOpts, k: 'keepIdle' | 'keepIntvl' | 'keepCnt' | 'rxtDrop' | 'connectTimeout', v: number | null | undefined): boolean {
   if (v === undefined) return false;
-  if (v === null) delete o[k];
-  else o[k] = v;
+  o[k] = v === null ? undefined : v;
   return true;
 }
 

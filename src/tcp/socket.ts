@@ -161,8 +161,7 @@ export class Socket {
     const verdict = checkOsSockopt(this.host.profile, name, v);
     if (!verdict.ok) return fail<0>(verdict.errno);
     if (name === 'SO_LINGER') {
-      if (v < 0) delete this.opts.linger;
-      else this.opts.linger = v;
+      this.opts.linger = v < 0 ? undefined : v;
     } else {
       this.opts.rcvbuf = Math.max(2 * Math.min(v, RMEM_MAX), SOCK_MIN_RCVBUF);
     }

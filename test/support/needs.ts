@@ -65,6 +65,10 @@ export const DEJAVU: Need = {
   },
 };
 
+/** Debian's Chromium, driven by playwright-core (no browser download): the browser lab's tests (test/lab/). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM: Need = { name: 'Chromium', install: 'apt-get install chromium', check: () => onPath(CHROMIUM_PATH, ['--version']) };
+
 /** The line a skipped test carries (and the failure CI reports instead). */
 export const skipLine = (n: Need): string => `needs ${n.name} (${n.install})`;
 

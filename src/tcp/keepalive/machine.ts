@@ -61,6 +61,47 @@ export interface KeepaliveContext {
   delayUs: number;
 }
 
+/**
+ * The machine's guards, context updates, side effects and delay, as plain functions of its
+ * context. The xstate definition below wraps them; the compiled form that runs in the
+ * simulator (compiled.ts) calls the same functions by the names the definition uses, so the
+ * two can differ only in how transitions are selected — which the model-based test
+ * (test/tcp/keepalive.compiled.test.ts) checks against xstate itself.
+ */
+export const KEEPALIVE_GUARDS = {
+  notApplicable: (c: KeepaliveContext) => !c.host.applicable(),
+  busy: (c: KeepaliveContext) => c.host.busy(),
+  notIdleYet: (c: KeepaliveContext) => c.host.elapsed() < c.host.keepIdle(),
+  dormant: (c: KeepaliveContext) => c.host.dormant?.() ?? false,
+  peerDead: (c: KeepaliveContext) => c.host.dead(),
+  probesOut: (c: KeepaliveContext) => c.host.probesOut() > 0,
+} satisfies Record<string, (c: KeepaliveContext) => boolean>;
+
+/**
+ * Context updates (xstate `assign` in its property form): per context key, its new value —
+ * here the delay of the timer armed on entering `armed`.
+ */
+export const KEEPALIVE_ASSIGNS = {
+  armIdle: { delayUs: (c: KeepaliveContext) => c.host.delayUs(c.host.keepIdle()) },
+  armRemaining: { delayUs: (c: KeepaliveContext) => c.host.delayUs(Math.max(0, c.host.keepIdle() - c.host.elapsed())) },
+  armInterval: { delayUs: (c: KeepaliveContext) => c.host.delayUs(c.host.keepIntvl()) },
+} satisfies Record<string, { [K in keyof KeepaliveContext]?: (c: KeepaliveContext) => KeepaliveContext[K] }>;
+
+/** Side effects on the endpoint. */
+export const KEEPALIVE_EFFECTS = {
+  fired: (c: KeepaliveContext) => c.host.fired(),
+  sendProbe: (c: KeepaliveContext) => c.host.sendProbe(),
+  abort: (c: KeepaliveContext) => c.host.abort(),
+} satisfies Record<string, (c: KeepaliveContext) => void>;
+
+/** Named delays, exact µs (xstate's own unit is ms: the definition divides by 1000). */
+export const KEEPALIVE_DELAYS = {
+  timer: (c: KeepaliveContext) => c.delayUs,
+} satisfies Record<string, (c: KeepaliveContext) => number>;
+
+const mapValues = <T extends Record<string, unknown>, R>(o: T, f: (v: T[keyof T]) => R): { [K in keyof T]: R } =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as T[keyof T])])) as { [K in keyof T]: R };
+
 export const keepaliveMachine = setup({
   types: {
     context: {} as KeepaliveContext,
@@ -70,25 +111,16 @@ export const keepaliveMachine = setup({
   delays: {
     // xstate delays are milliseconds; ours are exact µs, so this division is lossless enough
     // for the clock adapter to round back to the same integer µs.
-    timer: ({ context }) => context.delayUs / 1000,
+    timer: ({ context }) => KEEPALIVE_DELAYS.timer(context) / 1000,
   },
-  guards: {
-    notApplicable: ({ context }) => !context.host.applicable(),
-    busy: ({ context }) => context.host.busy(),
-    notIdleYet: ({ context }) => context.host.elapsed() < context.host.keepIdle(),
-    dormant: ({ context }) => context.host.dormant?.() ?? false,
-    peerDead: ({ context }) => context.host.dead(),
-    probesOut: ({ context }) => context.host.probesOut() > 0,
-  },
+  guards: mapValues(KEEPALIVE_GUARDS, (g) => ({ context }: { context: KeepaliveContext }) => g(context)),
   actions: {
-    fired: ({ context }) => context.host.fired(),
-    armIdle: assign({ delayUs: ({ context }) => context.host.delayUs(context.host.keepIdle()) }),
-    armRemaining: assign({
-      delayUs: ({ context }) => context.host.delayUs(Math.max(0, context.host.keepIdle() - context.host.elapsed())),
-    }),
-    armInterval: assign({ delayUs: ({ context }) => context.host.delayUs(context.host.keepIntvl()) }),
-    sendProbe: ({ context }) => context.host.sendProbe(),
-    abort: ({ context }) => context.host.abort(),
+    fired: ({ context }) => KEEPALIVE_EFFECTS.fired(context),
+    sendProbe: ({ context }) => KEEPALIVE_EFFECTS.sendProbe(context),
+    abort: ({ context }) => KEEPALIVE_EFFECTS.abort(context),
+    armIdle: assign({ delayUs: ({ context }) => KEEPALIVE_ASSIGNS.armIdle.delayUs(context) }),
+    armRemaining: assign({ delayUs: ({ context }) => KEEPALIVE_ASSIGNS.armRemaining.delayUs(context) }),
+    armInterval: assign({ delayUs: ({ context }) => KEEPALIVE_ASSIGNS.armInterval.delayUs(context) }),
   },
 }).createMachine({
   id: 'keepalive',
