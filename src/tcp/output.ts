@@ -45,12 +45,16 @@ export function sendSynAck(c: Conn, tag?: PacketTag): void {
  */
 export function pushData(c: Conn): void {
   const mss = c.stack.profile.tcp.mss;
+  // After an RTO the congestion window is one segment (tcp_enter_loss: cwnd = in flight + 1)
+  // and the retransmission occupies it (tcp_cwnd_test): later writes wait in the send queue
+  // until an ACK arrives, and the next RTO again resends only the head. A lone FIN is exempt.
+  const lossLimited = c.inLoss && c.inFlight > 0;
   let sent = false;
   for (;;) {
     const unsent = c.unsent;
     const room = Math.min(c.sndWnd, c.cwnd) - c.inFlight;
     if (unsent > 0) {
-      if (room <= 0) break;
+      if (room <= 0 || lossLimited) break;
       const len = Math.min(unsent, mss, room);
       const last = len === unsent;
       let flags = ACK | (last ? PSH : 0);
