@@ -179,5 +179,7 @@ export interface OsProfile {
     readonly timeWaitUs: number;
     /** TCP timestamps on every segment (Linux, BSD default on; Windows default off): pcap options */
     readonly timestamps?: boolean;
+    /** Linux's delayed-ACK engine where it shows (the ACK of a FIN in ESTABLISHED waits for the delack timer, src/tcp/delack.ts); absent = ACK at once */
+    readonly delayedAck?: boolean;
   };
 }

@@ -84,6 +84,10 @@ export class Conn {
   orphan = false;
   done = false;
   timeWaitTimer: Handle | null = null;
+  /** delayed-ACK engine (delack.ts): interarrival estimate (icsk_ack.ato, ticks), pingpong mode, pending timer */
+  ato = 0;
+  pingpong = false;
+  delackTimer: Handle | null = null;
   finWait2Timer: Handle | null = null;
   synAckRetries = 0;
   /** generation of the BSD connect timeout (keepinit): a re-armed timeout makes older firings stale */

@@ -7,6 +7,7 @@ import { ACK, FIN, PSH, RST, SYN, type PacketTag, type Segment } from '../wire/s
 import { seqAdd, seqGt } from '../wire/seq.ts';
 import type { Conn } from './conn.ts';
 import { armRtxAfterSend } from './rtx.ts';
+import { ackSent } from './delack.ts';
 
 /** Send one segment from this connection. */
 export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketTag, opts?: 'none' | 'ts'): void {
@@ -22,6 +23,7 @@ export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketT
     len,
     ...(o ? { opts: o } : {}),
   };
+  if (flags & ACK && c.delackTimer !== null) ackSent(c); // this segment carries the owed ACK
   c.stack.transmit(tag ? { proto: 'tcp', src: c.lip, dst: c.rip, seg, tag } : { proto: 'tcp', src: c.lip, dst: c.rip, seg });
 }
 

@@ -57,6 +57,7 @@ export const linuxProfile: OsProfile = {
     tailLossProbe: true, // tcp_early_retrans = 3
     invalidRatelimitUs: 500_000, // tcp_invalid_ratelimit = HZ/2
     timeWaitUs: 60_000_000, // TCP_TIMEWAIT_LEN
+    delayedAck: true, // tcp_fin → pingpong → tcp_send_delayed_ack (calibrate: fin-ack-delayed)
   },
 };
 
