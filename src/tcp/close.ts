@@ -21,6 +21,7 @@ export function tcpDone(c: Conn, err: Errno | null, why: string): void {
   c.sim.cancel(c.timeWaitTimer);
   c.sim.cancel(c.finWait2Timer);
   c.sim.cancel(c.delackTimer);
+  c.sim.cancel(c.persistTimer);
   c.ka?.send({ type: 'DISABLE' });
   c.ka?.stop();
   c.ka = null;
@@ -40,6 +41,7 @@ export function forget(c: Conn): void {
   c.sim.cancel(c.timeWaitTimer);
   c.sim.cancel(c.finWait2Timer);
   c.sim.cancel(c.delackTimer);
+  c.sim.cancel(c.persistTimer);
   c.ka?.stop();
   c.ka = null;
   c.dropWaiters();

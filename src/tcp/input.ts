@@ -12,6 +12,7 @@ import { emit, pushData, sendAck } from './output.ts';
 import { rearmAfterAck, rearmSynSoon, rttSample } from './rtx.ts';
 import { RECEIVES_DATA } from './state.ts';
 import { ackFin, dataReceived } from './delack.ts';
+import { ackProbe } from './persist.ts';
 
 /** Outcome for the host: 'reset' asks it to answer with a no-socket style RST (seq = SEG.ACK). */
 export type InputResult = 'ok' | 'reset';
@@ -50,6 +51,7 @@ function synSent(c: Conn, s: Segment): InputResult {
   c.rcvNxt = seqAdd(s.seq, 1);
   c.sndUna = s.ack;
   c.sndWnd = s.win;
+  c.maxWindow = Math.max(c.maxWindow, s.win);
   if (c.retransmits === 0) rttSample(c, c.sim.now - (c.rttSample?.t ?? c.sim.now));
   c.rttSample = null;
   sendAck(c); // the handshake's final ACK leaves before anything connect()'s caller writes
@@ -71,6 +73,7 @@ function synRecv(c: Conn, s: Segment): InputResult {
   if (s.ack !== seqAdd(c.iss, 1)) return 'reset';
   c.sndUna = s.ack;
   c.sndWnd = s.win;
+  c.maxWindow = Math.max(c.maxWindow, s.win);
   if (c.synAckRetries === 0 && c.rttSample) rttSample(c, c.sim.now - c.rttSample.t);
   c.rttSample = null;
   establish(c);
@@ -173,8 +176,12 @@ function ackArrives(c: Conn, s: Segment): boolean {
     // the machine's state is the same in traced and untraced runs.
     c.ka?.send({ type: 'PROBE_ANSWERED' });
   }
+  const priorInFlight = c.inFlight;
   c.sndWnd = s.win;
+  c.maxWindow = Math.max(c.maxWindow, s.win);
+  if (priorInFlight === 0) ackProbe(c); // tcp_ack_probe: a shut window re-arms the persist timer
   const acked = seqDiff(s.ack, c.sndUna);
+  if (acked === 0 && c.unsent > 0) pushData(c); // a window update may let queued data go
   if (acked > 0) {
     c.sndUna = s.ack;
     if (c.rttSample && !seqLt(s.ack, c.rttSample.end)) {
