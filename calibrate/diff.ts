@@ -13,6 +13,7 @@
  * is calibrate/replay.ts and calibrate/fit.ts; `calibrateRun` (fit.ts) does all three.
  */
 import type { CallRecord, PacketRecord, RunJson } from '../src/scenarios/result.ts';
+import { ERRNO } from '../src/tcp/errno.ts';
 import { scenarioOffset } from './replay.ts';
 import { tolerance } from './tolerance.ts';
 
@@ -111,12 +112,20 @@ function vantagePoints(real: RunJson, sim: RunJson, opts: DiffOptions, notes: st
 /** Program steps that are not socket calls: the real program logs them, the simulator does not. */
 const NOT_SOCKET_CALLS = new Set(['sleep']);
 
+/** errno numbers to names (Linux): getsockopt(SO_ERROR) returns a number, which the real program prints as its name. */
+const ERRNO_NAME = new Map<number, string>(Object.entries(ERRNO).filter(([n]) => !n.startsWith('WSA')).map(([n, v]): [number, string] => [v, n]));
+const resultOf = (c: CallRecord): string => {
+  const r = c.result;
+  if (c.call === 'getsockopt' && c.args?.['name'] === 'SO_ERROR' && typeof r === 'number' && r !== 0) return ERRNO_NAME.get(r) ?? String(r);
+  return String(r ?? '');
+};
+
 function callItems(calls: CallRecord[], off: number, end: number): Item[] {
   return [...calls]
     .filter((c) => c.t + off <= end + 1e-9 && !NOT_SOCKET_CALLS.has(c.call))
     .sort((a, b) => a.t - b.t)
     .map((c) => {
-      const outcome = c.pending ? 'pending' : c.errno ?? `= ${String(c.result ?? '')}`;
+      const outcome = c.pending ? 'pending' : c.errno ?? `= ${resultOf(c)}`;
       return { key: `${c.call} ${outcome}`, cols: [c.call, outcome], t: c.t + off, actor: c.host };
     });
 }

@@ -7,8 +7,8 @@
 import type { FaultSpec, Scenario } from '../src/scenarios/schema.ts';
 import type { AppProcess } from './apps.ts';
 import type { CaptureSet } from './capture.ts';
-import { HOST_IF, type Topology } from './netns.ts';
-import { inNs, nowUs, run, sleep } from './sh.ts';
+import { HOST_IF, ROUTER_IP, type Topology } from './netns.ts';
+import { inNs, nowUs, run, sleep, tryRun } from './sh.ts';
 
 /** What a fault needs from the running harness. */
 export interface FaultContext {
@@ -144,6 +144,10 @@ export class FaultInjector {
     await this.ctx.topo.destroyHost(host);
     await sleep(downtimeUs / 1000 - (Date.now() - begin));
     await this.ctx.topo.createHost(host);
+    // A rebooted host announces itself on its link: one echo to the router settles the ARP
+    // entries both ways before the host is reachable (the echo is not in the capture, which
+    // starts after it), so its first packets are not held up by neighbour resolution.
+    await tryRun(inNs(h.ns, 'ping', '-c', '1', '-W', '1', ROUTER_IP));
     await this.ctx.captures.start(host, h.ns, HOST_IF);
     await this.ctx.hostRecreated?.(host);
     await this.router('-t', 'raw', '-D', ...rawRule);
@@ -173,7 +177,7 @@ export class FaultInjector {
   /** Kill the host's running programs (one that starts after a later reboot is not running yet). */
   private async killApps(host: string): Promise<void> {
     for (const app of this.ctx.appsOn(host)) {
-      if (!app.running) continue;
+      if (!app.running || !app.released) continue;
       app.killedByFault = true;
       await app.kill();
     }

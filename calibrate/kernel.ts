@@ -58,11 +58,11 @@ export async function preflight(): Promise<void> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
     throw new HarnessError('calibrate: the real-kernel run needs root (network namespaces, iptables, tcpdump). Run it as root, e.g. sudo npx tsx calibrate/record.ts', 2);
   }
-  for (const argv of [['ip', '-V'], ['iptables', '--version'], ['tcpdump', '--version'], ['ethtool', '--version'], [pythonPath(), '--version']]) {
+  for (const argv of [['ip', '-V'], ['iptables', '--version'], ['tcpdump', '--version'], ['ethtool', '--version'], ['ping', '-V'], [pythonPath(), '--version']]) {
     try {
       await run(argv);
     } catch {
-      throw new HarnessError(`calibrate: '${argv[0]}' is missing; install it (Debian: apt-get install -y iproute2 iptables tcpdump ethtool python3)`, 2);
+      throw new HarnessError(`calibrate: '${argv[0]}' is missing; install it (Debian: apt-get install -y iproute2 iptables tcpdump ethtool iputils-ping python3)`, 2);
     }
   }
 }
@@ -194,26 +194,27 @@ class Harness {
     for (const a of this.apps) {
       const reboot = rebootBefore(this.scenario, a.spec);
       if (reboot !== undefined) this.deferred.set(a, reboot);
-      else await this.startApp(a);
+      await this.startApp(a, reboot !== undefined);
     }
   }
 
-  private async startApp(a: AppProcess): Promise<void> {
+  private async startApp(a: AppProcess, outside: boolean): Promise<void> {
     const peers = Object.fromEntries([...this.topo.hosts.values()].map((h) => [h.name, h.ip]));
     const host = this.scenario.hosts[a.spec.host];
     if (!host) throw new Error(`app ${a.name} runs on unknown host ${a.spec.host}`);
-    await a.start(this.topo.host(a.spec.host).ns, peers, host.socket);
+    await a.start(outside ? null : this.topo.host(a.spec.host).ns, peers, host.socket);
   }
 
   /**
-   * A rebooted host's namespace exists again: start the programs that begin after this
-   * reboot (as on a real machine, a program started after the reboot runs on the new kernel).
+   * A rebooted host's namespace exists again: the programs that begin after this reboot
+   * (spawned at the start, outside any namespace) enter it and are released, as a program
+   * started after a real reboot runs on the new kernel.
    */
   private async startDeferred(host: string): Promise<void> {
     for (const [a] of this.deferred) {
-      if (a.spec.host !== host || a.running || a.finished) continue;
-      if (rebootBefore(this.scenario, a.spec) === undefined) continue;
-      await this.startApp(a);
+      if (a.spec.host !== host || a.finished) continue;
+      this.deferred.delete(a);
+      a.enterNetns(this.topo.host(host).ns);
       a.go(this.t0Us);
     }
   }

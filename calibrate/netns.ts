@@ -40,6 +40,7 @@ export class Topology {
   /** the router namespace's net.ipv4 sysctls (path.router: the ICMP rate limits) */
   readonly routerSysctl: Record<string, number>;
   private readonly created = new Set<string>();
+  private closing = false;
 
   constructor(
     scenario: Scenario,
@@ -116,6 +117,7 @@ export class Topology {
 
   /** Delete every namespace this topology created. Best effort; never throws. */
   async destroy(): Promise<void> {
+    this.closing = true;
     for (const ns of [...this.created].reverse()) {
       await tryRun(['ip', 'netns', 'del', ns]);
       this.created.delete(ns);
@@ -124,6 +126,7 @@ export class Topology {
 
   /** Synchronous variant for the process 'exit' hook. */
   destroySync(): void {
+    this.closing = true;
     for (const ns of [...this.created].reverse()) {
       tryRunSync(['ip', 'netns', 'del', ns]);
       this.created.delete(ns);
@@ -131,6 +134,8 @@ export class Topology {
   }
 
   private async addNs(ns: string): Promise<void> {
+    // a signal's cleanup may run while a setup step is still under way: create nothing after it
+    if (this.closing) throw new Error(`${ns}: the run is being cleaned up`);
     await run(['ip', 'netns', 'add', ns]);
     this.created.add(ns);
   }

@@ -36,9 +36,9 @@ export const TSHARK: Need = { name: 'tshark', install: 'apt-get install tshark',
 /** root, network namespaces, iptables, tcpdump and ethtool: the real-kernel calibration harness. */
 export const NETNS: Need = {
   name: 'root with network namespaces, iptables, tcpdump and ethtool',
-  install: 'run as root; apt-get install iproute2 iptables tcpdump ethtool',
+  install: 'run as root; apt-get install iproute2 iptables tcpdump ethtool iputils-ping',
   check: () => {
-    if (process.getuid?.() !== 0 || !onPath('iptables') || !onPath('tcpdump') || !onPath('ethtool')) return false;
+    if (process.getuid?.() !== 0 || !onPath('iptables') || !onPath('tcpdump') || !onPath('ethtool') || !onPath('ping', ['-V'])) return false;
     const ns = `kal-probe-${process.pid}`;
     const ok = spawnSync('ip', ['netns', 'add', ns], { stdio: 'ignore' }).status === 0;
     if (ok) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
