@@ -23,7 +23,7 @@ import { runScenario } from '../src/scenarios/run.ts';
 import type { RunJson } from '../src/scenarios/result.ts';
 import type { Scenario } from '../src/scenarios/schema.ts';
 import type { KernelRunJson } from './convert.ts';
-import { diffRuns, type DiffResult } from './diff.ts';
+import { diffRuns, type DiffResult, type DiffRow } from './diff.ts';
 import { replayScenario, scenarioOffset } from './replay.ts';
 import { wheelGranularityJiffies } from './tolerance.ts';
 
@@ -34,6 +34,8 @@ export interface PhaseFit {
   hz: number;
   /** where the real run's jiffy boundaries fall within a tick of its own HZ, µs of scenario time */
   boundaryUs: number;
+  /** how many real timer packets placed the boundaries (0: none, the phase within a jiffy is arbitrary) */
+  boundaryFrom: number;
   /** the coarsest wheel granularity among the fitted firings, jiffies: the phase is known modulo this */
   period: number;
   /** jiffies at scenario time 0, modulo `period` */
@@ -73,12 +75,42 @@ export function calibrateRun(real: KernelRunJson, scenario: Scenario, transform?
   const hz = hosts[0]?.hz ?? 250;
   const tick = 1e6 / hz;
   const off = scenarioOffset(real);
-  const boundary = jiffyBoundary(
-    real.packets.filter((p) => p.dir === 'tx' && p.at === p.src && timerKind(p.kind)).map((p) => Math.round((p.t + off) * 1e6)),
-    1e6 / realHz,
-  );
-  const p0 = Math.round(mod(-boundary, tick));
-  type Tried = { k: number; phaseUs: number; sim: RunJson; diff: DiffResult; constraints: Constraint[]; score: [number, number] };
+  const kernelTimers = real.packets.filter((p) => p.dir === 'tx' && p.at === p.src && timerKind(p.kind)).map((p) => Math.round((p.t + off) * 1e6));
+  let boundary = jiffyBoundary(kernelTimers, 1e6 / realHz);
+  let boundaryFrom = kernelTimers.length;
+  let search = searchPhase(real, base, realHz, hz, Math.round(mod(-boundary, tick)));
+  if (kernelTimers.length === 0) {
+    // No probe or retransmission to place the boundaries: use the packets the simulator sent
+    // from a timer (a delayed ACK, say) — their real twins left at a jiffy boundary too.
+    const fromTimers = timerRows(search.best).map((r) => Math.round((r.real as number) * 1e6));
+    if (fromTimers.length > 0) {
+      boundary = jiffyBoundary(fromTimers, 1e6 / realHz);
+      boundaryFrom = fromTimers.length;
+      search = searchPhase(real, base, realHz, hz, Math.round(mod(-boundary, tick)));
+    }
+  }
+  const { best, tried } = search;
+  const cs = best.constraints;
+  const period = Math.max(1, ...cs.map((c) => c.g));
+  const fit: PhaseFit = {
+    phaseUs: best.phaseUs,
+    hz,
+    boundaryUs: boundary,
+    boundaryFrom,
+    period,
+    jiffiesAtZero: mod(Math.floor((best.phaseUs * hz) / 1e6), period),
+    constraints: cs.length,
+    satisfied: cs.filter((c) => mod(c.j0 + best.k, c.g) === 0).length,
+    tried: tried.size,
+  };
+  return { diff: best.diff, fit, sim: best.sim, scenario: withPhase(base, best.phaseUs) };
+}
+
+type Tried = { k: number; phaseUs: number; sim: RunJson; diff: DiffResult; constraints: Constraint[]; score: [number, number]; arms: Map<string, Map<number, number[]>> };
+
+/** Simulate jiffy offsets k (phase p0 + k ticks): k = 0, then the candidates the wheel constraints leave, twice. */
+function searchPhase(real: KernelRunJson, base: Scenario, realHz: number, hz: number, p0: number): { best: Tried; tried: Map<number, Tried> } {
+  const tick = 1e6 / hz;
   const tried = new Map<number, Tried>();
   const attempt = (k: number): Tried => {
     const hit = tried.get(k);
@@ -94,7 +126,7 @@ export function calibrateRun(real: KernelRunJson, scenario: Scenario, transform?
       },
     }).json;
     const diff = diffRuns(real, sim, { hz: realHz });
-    const t: Tried = { k, phaseUs, sim, diff, constraints: constraintsOf(diff, arms, p0, hz), score: score(diff) };
+    const t: Tried = { k, phaseUs, sim, diff, constraints: constraintsOf(diff, arms, p0, hz), score: score(diff), arms };
     tried.set(k, t);
     return t;
   };
@@ -108,19 +140,12 @@ export function calibrateRun(real: KernelRunJson, scenario: Scenario, transform?
     }
     if (best.diff.mismatches === 0) break;
   }
-  const cs = best.constraints;
-  const period = Math.max(1, ...cs.map((c) => c.g));
-  const fit: PhaseFit = {
-    phaseUs: best.phaseUs,
-    hz,
-    boundaryUs: boundary,
-    period,
-    jiffiesAtZero: mod(Math.floor((best.phaseUs * hz) / 1e6), period),
-    constraints: cs.length,
-    satisfied: cs.filter((c) => mod(c.j0 + best.k, c.g) === 0).length,
-    tried: tried.size,
-  };
-  return { diff: best.diff, fit, sim: best.sim, scenario: withPhase(base, best.phaseUs) };
+  return { best, tried };
+}
+
+/** Matched packet rows the simulator sent from a timer (any level), with their real times. */
+function timerRows(t: Tried): DiffRow[] {
+  return t.diff.rows.filter((r) => r.section === 'packet' && r.real !== undefined && r.sim !== undefined && r.actor !== undefined && t.arms.get(r.actor)?.has(Math.round(r.sim * 1e6)));
 }
 
 /** A real timer firing: at jiffy j0 + k of a clock with offset k, on a multiple of g. */
@@ -196,6 +221,7 @@ const mod = (a: number, m: number): number => ((a % m) + m) % m;
 /** "phase 194.806 ms (jiffies ≡ 48 mod 64 at t = 0, 10/10 firings on a bucket boundary)" */
 export function fitLine(fit: PhaseFit | null): string {
   if (!fit) return 'no jiffy clock to fit';
-  const on = fit.constraints > 0 ? `, ${fit.satisfied}/${fit.constraints} firings on a bucket boundary` : ', no timer firing to fit';
+  if (fit.boundaryFrom === 0) return 'phase arbitrary (no timer packet to fit)';
+  const on = fit.constraints > 0 ? `, ${fit.satisfied}/${fit.constraints} firings on a bucket boundary` : `, boundaries from ${fit.boundaryFrom} timer packets`;
   return `phase ${(fit.phaseUs / 1000).toFixed(3)} ms (jiffies ≡ ${fit.jiffiesAtZero} mod ${fit.period} at t = 0${on})`;
 }

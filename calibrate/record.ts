@@ -9,13 +9,16 @@
  *   npx tsx calibrate/record.ts --tries 3 NAME  # record again at most 3 times while runs stray
  *
  * A run that strayed from its schedule (a program or a fault late, a timer callback away from
- * its jiffy boundary: calibrate/lateness.ts) is not kept; the scenario is recorded again.
+ * its jiffy boundary: calibrate/lateness.ts), or whose timer firings do not all lie on the
+ * wheel buckets of one jiffy clock (a busy VM skipping ticks), is not kept; the scenario is
+ * recorded again.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { diffRuns } from './diff.ts';
 import { HarnessError, runOnKernel } from './kernel.ts';
+import { calibrateRun } from './fit.ts';
 import { lateness, overLimits } from './lateness.ts';
 import { renderTrace, stabilityLine } from './report.ts';
 import { sleep } from './sh.ts';
@@ -43,6 +46,11 @@ async function punctualRun(name: string, log: ((m: string) => void) | undefined)
   for (let k = 1; k <= tries; k++) {
     const run = await runOnKernel(scenario, log ? { log } : {});
     why = overLimits(lateness(scenario, run));
+    // The kernel's own clock: every timer firing whose wheel bucket the fit can tell must lie on
+    // a bucket boundary of one jiffy clock. On a busy VM a missed tick makes jiffies jump and a
+    // firing land a jiffy off its bucket: not a recording of the kernel's timer rules.
+    const { fit } = calibrateRun(run, scenario);
+    if (fit && fit.satisfied < fit.constraints) why.push(`${fit.constraints - fit.satisfied} of ${fit.constraints} timer firings off their wheel buckets (jiffies skipped)`);
     if (why.length === 0) return run;
     console.error(`${name}: run ${k} strayed from its schedule (${why.join('; ')}; load ${loadavg()[0]?.toFixed(1)}); ${k < tries ? 'recording again' : 'giving up'}`);
     await sleep(Math.min(60_000, 5_000 * k));

@@ -30,6 +30,8 @@ function unansweredInterval(fx: KernelRunJson): boolean {
     for (let i = 0; i < at.length; i++) {
       const p = at[i] as PacketRecord;
       if (p.dir !== 'tx' || p.kind !== 'keepalive') continue;
+      // a probe into a zero window is the persist timer's, not keepalive's (same shape)
+      if (at.slice(0, i).filter((q) => q.dir === 'rx').at(-1)?.win === 0) continue;
       const next = at.slice(i + 1).find((q) => q.dir === 'rx' || q.kind === 'keepalive' || q.flags.includes('R'));
       if (next && next.dir === 'tx') return true;
     }
@@ -49,24 +51,27 @@ function keepaliveDeath(fx: KernelRunJson): boolean {
  * Per mutation: the scenarios that must catch it (a fact of the recording), and how many do.
  * hz-1000 has no such fact: a 1 s or 5 s timer rounds to the same 1.024 s / 5.12 s at HZ 250 and
  * 1000 (§6 of the reference), so only scenarios with a timer whose aligned length differs at the
- * two rates (200 ms RTOs, 2, 3 and 4 s timers, SYN backoff) can tell; they are listed.
+ * two rates (200 ms RTOs and probes, 2, 3 and 4 s timers, SYN backoff, a 3 s FIN_WAIT_2) can
+ * tell; they are listed.
  */
 const EXPECTED: Record<string, { must: (fx: KernelRunJson, name: string) => boolean; count: number }> = {
   'hz-1000': {
     must: (_fx, n) =>
       [
-        'data-defers-probes-peer', 'data-defers-probes-prober', 'ka-cut-after-first-probe', 'ka-cut-before-probe', 'ka-user-timeout', 'nat-keepalive-kept',
-        'one-way-loss-data', 'rto-icmp-unreachable', 'rto-retries2-3', 'rto-retries2-4', 'rto-retries2-5', 'rto-user-timeout', 'seed003-input-drop',
-        'syn-timeout-classic', 'syn-timeout-linear',
+        'data-defers-probes-peer', 'data-defers-probes-prober', 'fin-wait2-probed', 'ka-cut-after-first-probe', 'ka-cut-before-probe', 'ka-half-closed',
+        'ka-half-closed-peer', 'ka-own-rcvbuf-full', 'ka-peer-rcvbuf-full', 'ka-user-timeout', 'linger0-close-wait', 'nat-keepalive-kept', 'one-way-loss-data',
+        'rto-icmp-unreachable', 'rto-icmp-unreachable-nolimit', 'rto-retries2-3', 'rto-retries2-4', 'rto-retries2-5', 'rto-user-timeout', 'rto-writes-mss-ka-off',
+        'rto-writes-mss-ka-on', 'rto-writes-small-ka-off', 'rto-writes-small-ka-on', 'seed003-input-drop', 'syn-old-tuple', 'syn-timeout-classic',
+        'syn-timeout-linear', 'time-wait-fin-retransmit', 'zw-persist', 'zw-retries2', 'zw-user-timeout',
       ].includes(n),
-    count: 15,
+    count: 31,
   },
-  'hz-100': { must: firedATimer, count: 21 },
-  'exact-timers': { must: firedATimer, count: 21 },
-  'keepalive-interval-one-jiffy': { must: unansweredInterval, count: 9 },
-  'rto-min-210ms': { must: rtoOfData, count: 6 },
-  'no-tail-loss-probe': { must: sentTlp, count: 6 },
-  'no-rst-at-keepalive-death': { must: keepaliveDeath, count: 9 },
+  'hz-100': { must: firedATimer, count: 39 },
+  'exact-timers': { must: firedATimer, count: 37 },
+  'keepalive-interval-one-jiffy': { must: unansweredInterval, count: 13 },
+  'rto-min-210ms': { must: rtoOfData, count: 15 },
+  'no-tail-loss-probe': { must: sentTlp, count: 12 },
+  'no-rst-at-keepalive-death': { must: keepaliveDeath, count: 13 },
 };
 
 describe('deliberately wrong simulators are caught', () => {
