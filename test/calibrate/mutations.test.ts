@@ -66,7 +66,7 @@ const EXPECTED: Record<string, { must: (fx: KernelRunJson, name: string) => bool
       ].includes(n),
     count: 31,
   },
-  'hz-100': { must: firedATimer, count: 39 },
+  'hz-100': { must: firedATimer, count: 36 },
   'exact-timers': { must: firedATimer, count: 37 },
   'keepalive-interval-one-jiffy': { must: unansweredInterval, count: 13 },
   'rto-min-210ms': { must: rtoOfData, count: 15 },
