@@ -49,6 +49,9 @@ export class AppProcess {
   constructor(
     readonly name: string,
     readonly spec: AppSpec,
+    /** the program (calibrate/programs uses a variant of app.py) and extra config fields for it */
+    private readonly script: string = APP_PY,
+    private readonly extra: Record<string, unknown> = {},
   ) {}
 
   /**
@@ -56,7 +59,7 @@ export class AppProcess {
    * the configuration, wait for ready.
    */
   async start(ns: string | null, peers: Record<string, string>, socket: SocketOptionsSpec): Promise<void> {
-    const py = [pythonPath(), '-u', '-B', APP_PY];
+    const py = [pythonPath(), '-u', '-B', this.script];
     const [cmd, ...args] = (ns === null ? py : inNs(ns, ...py)) as [string, ...string[]];
     const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
@@ -64,7 +67,7 @@ export class AppProcess {
     // A process that is gone (killed by a crash/reboot fault) has finished as far as the horizon is concerned.
     proc.once('exit', () => this.markFinished());
     createInterface({ input: proc.stdout! }).on('line', (l) => this.onLine(l));
-    const cfg = { name: this.name, host: this.spec.host, onError: this.spec.onError, steps: this.spec.steps, peers, socket };
+    const cfg = { ...this.extra, name: this.name, host: this.spec.host, onError: this.spec.onError, steps: this.spec.steps, peers, socket };
     proc.stdin?.write(`${JSON.stringify(cfg)}\n`);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`app ${this.name} not ready: ${this.stderr}`)), READY_TIMEOUT_MS);
@@ -86,10 +89,10 @@ export class AppProcess {
     this.proc?.stdin?.write(`NETNS /run/netns/${ns}\n`);
   }
 
-  /** Release the start barrier: scenario time 0 is t0Us (µs since the epoch). */
   /** `go` was sent (a program waiting for its host's reboot is running but not released) */
   released = false;
 
+  /** Release the start barrier: scenario time 0 is t0Us (µs since the epoch). */
   go(t0Us: number): void {
     this.released = true;
     this.proc?.stdin?.write(`GO ${(t0Us / 1e6).toFixed(6)}\n`);

@@ -1,7 +1,7 @@
 /**
  * keepalive-lab command line: the program definition (commands, flags, help) and the
  * process-level contract. Exit codes: 0 ok, 2 bad input (or calibration impossible here,
- * e.g. not root), 3 calibration mismatch or advice not confirmed, 1 internal error. User
+ * e.g. not root), 3 calibration mismatch, advice not confirmed or sweep runs failed, 1 internal error. User
  * mistakes print one line per problem, never a stack trace.
  *
  * Start-up cost is part of the interface (docs: every command in well under a second):
@@ -9,8 +9,8 @@
  * imported when that command runs, and drawing libraries only when something is drawn.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { collect, durationArg, seedArg, ladderMaxArg, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
-import { AdviceFailedError, InputError, MismatchError } from './errors.ts';
+import { collect, durationArg, seedArg, ladderMaxArg, wholeNumber, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { AdviceFailedError, InputError, MismatchError, RunsFailedError } from './errors.ts';
 import { NAT_PROFILE_NAMES } from '../src/net/nat/profiles.ts';
 import { PROXY_PROFILE_NAMES } from '../src/net/proxy/profiles.ts';
 import type { AdvisorOs } from '../src/advisor/model.ts';
@@ -18,8 +18,10 @@ import type { RunFlags } from './commands/run.ts';
 import type { SweepFlags } from './commands/sweep.ts';
 import type { PlotOpts } from './commands/plot.ts';
 import type { AdviseFlags } from './commands/advise.ts';
+import type { WorkerFlags } from './commands/worker.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** Where the CLI writes: process streams by default, buffers in tests (test/support/cli.ts). */
 export interface CliIo {
@@ -35,7 +37,7 @@ const processIo: CliIo = {
   isTTY: process.stderr.isTTY === true,
 };
 
-export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo): Command {
+export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo, write: (text: string) => void = (t) => io.stdout(t)): Command {
   const program = new Command('keepalive-lab')
     .description('Deterministic simulator of TCP keepalive, retransmission timeouts and the failures they detect (Linux-faithful).')
     .version(VERSION)
@@ -65,10 +67,14 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
     .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
     .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
+    .option('--summary', 'keep no trace: print the verdict, programs grouped, each connection\'s outcome and what the middleboxes did (big runs in bounded memory; with --json: keepalive-lab/summary@1)')
+    .option('--flows <n>', 'with --summary: list this many connections (default 20)', (v: string) => wholeNumber('--flows', v, 0))
+    .option('--stream', 'keep no trace: print the trace as the run goes, and write --pcap / --jsonl as it goes (long runs in bounded memory)')
+    .option('--jsonl <file>', 'with --stream: also write every packet, call and event as JSON lines (keepalive-lab/run-lines@1)')
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
     .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
     .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out));
+    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out, write));
 
   program
     .command('calibrate')
@@ -76,7 +82,14 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .argument('[scenarios...]', 'calibration suite names (calibrate/scenarios) or scenario files; default: the whole suite')
     .option('--fixture', 'compare with the recorded real-kernel runs (test/fixtures/calibration) instead of running the kernel now')
     .option('--summary', 'print one line per scenario instead of the side-by-side tables')
-    .action(async (names: string[], o: { fixture?: boolean; summary?: boolean }) => {
+    .option('--programs', 'the real-program suite instead (calibrate/programs: mosquitto, OpenSSH, HAProxy, Dante; docs/programs.md)')
+    .action(async (names: string[], o: { fixture?: boolean; summary?: boolean; programs?: boolean }) => {
+      if (o.programs) {
+        const { calibrateProgramsCommand } = await import('../calibrate/programs/command.ts');
+        const mismatches = await calibrateProgramsCommand(names, { fixture: o.fixture === true, summary: o.summary === true, out });
+        if (mismatches > 0) throw new MismatchError(mismatches);
+        return;
+      }
       const { calibrate } = await import('../calibrate/command.ts');
       const mismatches = await calibrate(names, { fixture: o.fixture === true, summary: o.summary === true, out });
       if (mismatches > 0) throw new MismatchError(mismatches);
@@ -116,7 +129,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
   program
     .command('sweep')
     .description('run a scenario over many parameter values and seeds in parallel; report metrics per run and per point (docs/sweeps.md)')
-    .argument('[scenario]', 'built-in name or scenario file (or give --file)')
+    .argument('[scenario]', 'built-in name or scenario file, or a sweep file (as --file)')
     .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)')
     .option('--vary <path=spec>', 'a field and its values: lo..hi/step (30s..600s/30s, 0..0.05/0.01) or a,b,c (repeatable)', collect, [])
     .option('--set <path=value>', 'a fixed override, as for run (repeatable)', collect, [])
@@ -126,11 +139,26 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--metrics <names>', 'comma-separated metrics (or prefixes) to keep, docs/metrics.md (default: all)')
     .option('--until <duration>', 'run every scenario to this virtual time')
     .option('--workers <N>', 'worker threads (default: available cores)')
+    .addOption(new Option('--engine <name>', 'where the runs execute: local threads, or bullmq: `npx keepalive-lab worker` processes on any machines, through Redis (docs/sweeps.md#distributed-sweeps)').choices(['local', 'bullmq']).default('local'))
+    .option('--queue <name>', 'bullmq: the queue the workers serve (default keepalive-lab)')
+    .option('--chunk <N>', 'bullmq: runs per job (default 64; 1 for runs of minutes)')
+    .option('--redis-url-file <file>', 'bullmq: a file holding the Redis URL (default: $KEEPALIVE_LAB_REDIS_URL; never pass it on the command line)')
     .option('--out <prefix>', 'write <prefix>.jsonl (journal), <prefix>.csv, <prefix>.summary.txt and plots')
     .option('--resume', 'continue the sweep journaled at --out: run only the missing runs')
     .option('--force', 'overwrite an existing --out journal')
     .option('--no-plots', 'with --out: do not render plots')
-    .action(async (ref: string | undefined, f: SweepFlags) => (await import('./commands/sweep.ts')).sweepAction(ref, f, out, io.isTTY === true));
+    .action(async (ref: string | undefined, f: SweepFlags) => (await import('./commands/sweep.ts')).sweepAction(ref, f, out, io.isTTY === true, (s) => io.stderr(`${s}\n`)));
+
+  program
+    .command('worker')
+    .description('serve the points of distributed sweeps (sweep --engine bullmq) until stopped; run one per machine (docs/sweeps.md#distributed-sweeps)')
+    .addOption(new Option('--engine <name>', 'the queue engine').choices(['bullmq']).default('bullmq'))
+    .option('--queue <name>', 'the queue to serve (default keepalive-lab)')
+    .option('--concurrency <N>', 'points run in parallel, one thread each (default: available cores)')
+    .option('--name <name>', 'name in the coordinator\'s per-worker counts (default host:pid)')
+    .option('--redis-url-file <file>', 'a file holding the Redis URL (default: $KEEPALIVE_LAB_REDIS_URL; never pass it on the command line)')
+    .option('--lock-duration <duration>', 'a worker silent this long is presumed dead and its chunk runs elsewhere (default 30s)')
+    .action(async (f: WorkerFlags) => (await import('./commands/worker.ts')).workerAction(f, (s) => io.stderr(`${s}\n`)));
 
   program
     .command('advise')
@@ -174,7 +202,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (lines.length) io.stdout(lines.join('\n') + '\n');
     lines.length = 0;
   };
-  const program = buildProgram(out, io);
+  // streamed output (run --stream) goes straight to the stream, after anything already said
+  const write = (text: string): void => {
+    flush();
+    io.stdout(text);
+  };
+  const program = buildProgram(out, io, write);
   program.exitOverride();
   program.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   for (const c of program.commands) {
@@ -186,7 +219,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     flush();
     return 0;
   } catch (e) {
-    if (e instanceof MismatchError || e instanceof AdviceFailedError) {
+    if (e instanceof MismatchError || e instanceof AdviceFailedError || e instanceof RunsFailedError) {
       flush();
       io.stderr(`${e.message}\n`);
       return 3;

@@ -19,3 +19,10 @@ export class AdviceFailedError extends Error {
     super(`${failed} simulated check(s) missed their target`);
   }
 }
+
+/** A sweep finished, but some runs crashed their worker twice and have no row: exit 3. */
+export class RunsFailedError extends Error {
+  constructor(readonly failed: number, where: string) {
+    super(`${failed} run(s) failed twice and have no row${where}; --resume runs them again`);
+  }
+}

@@ -34,7 +34,7 @@ export function readRaw(ref: string): { raw: unknown; source: string } {
   if (!path) {
     const pending = PENDING.find((p) => p.name === ref);
     if (pending) throw new InputError([`${ref}: not available yet — it needs ${pending.needs}`]);
-    throw new InputError([`${ref}: no such file and no built-in scenario by that name (see \`keepalive-lab list\`)`]);
+    throw new InputError([`${ref}: no such file and no built-in scenario by that name (see \`npx keepalive-lab list\`)`]);
   }
   return { raw: parseScenarioText(readFileSync(path, 'utf8'), path), source: path };
 }

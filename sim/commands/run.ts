@@ -4,16 +4,21 @@
  * one of these commands runs (sim/cli.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { runScenario } from '../../src/scenarios/run.ts';
-import { humanTrace } from '../../src/report/human.ts';
+import { prepareStream, runScenario, runSummary, type RunOutcome } from '../../src/scenarios/run.ts';
+import type { Scenario } from '../../src/scenarios/schema.ts';
+import type { World } from '../../src/world.ts';
+import { summaryDocument, summaryText } from '../../src/report/summary-text.ts';
+import { HumanStream, humanKinds, humanTrace } from '../../src/report/human.ts';
+import { JSONL_KINDS, JsonlStream } from '../../src/report/jsonl.ts';
 import { formatNetstat } from '../../src/report/timers.ts';
 import { formatConntrack } from '../../src/report/conntrack.ts';
-import { toPcap } from '../../src/report/pcap.ts';
+import { PcapStream, toPcap } from '../../src/report/pcap.ts';
 import { formatSeconds } from '../../src/scenarios/duration.ts';
 import { durationArg } from '../args.ts';
 import { InputError } from '../errors.ts';
 import { PENDING, builtinNames, loadScenario, readRaw } from '../load.ts';
 import { writeRunFigures } from '../plot/run-figures.ts';
+import { LineBuffer, StreamFile } from '../stream-file.ts';
 
 export type Out = (...s: string[]) => void;
 
@@ -36,6 +41,10 @@ export interface RunFlags {
   count?: string;
   idle?: string;
   interval?: string;
+  summary?: boolean;
+  flows?: number;
+  stream?: boolean;
+  jsonl?: string;
 }
 
 export function listAction(out: Out): void {
@@ -47,7 +56,93 @@ export function listAction(out: Out): void {
   for (const p of PENDING) out(`${p.name.padEnd(28)} (pending: needs ${p.needs})`);
 }
 
-export async function runAction(ref: string, o: RunFlags, out: Out): Promise<void> {
+/**
+ * `--stream`: no trace kept; the human trace printed as the run goes, and --pcap / --jsonl
+ * written as it goes, so memory does not grow with virtual time. Same lines as without it.
+ */
+function streamRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out, write: (text: string) => void): void {
+  const needTrace = (['mermaid', 'svg', 'timeline', 'json'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
+  if (needTrace.length) throw new InputError([`--stream keeps no trace, so it cannot give ${needTrace.map((k) => `--${k}`).join(', ')} (run without --stream for those)`]);
+  const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
+  const seed = o.seed ?? scenario.seed;
+  const pcapAt = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
+  if (o.pcap) {
+    const points = [...Object.keys(scenario.hosts), ...scenario.path.middleboxes.flatMap((m) => [m.name, `${m.name}:inside`, `${m.name}:outside`])];
+    if (!points.includes(pcapAt)) throw new InputError([`--pcap-at: no vantage point '${pcapAt}' (${points.join(', ')})`]);
+  }
+  const files: StreamFile[] = [];
+  try {
+    const pcapFile = o.pcap ? new StreamFile(o.pcap, '--pcap') : null;
+    const jsonlFile = o.jsonl ? new StreamFile(o.jsonl, '--jsonl') : null;
+    for (const f of [pcapFile, jsonlFile]) if (f) files.push(f);
+    const text = new LineBuffer(write);
+    let human: HumanStream | null = null;
+    let lines: JsonlStream | null = null;
+    // outputs listen from before the first program starts (its calls at 0 s are in the trace)
+    const onWorld = (world: World): void => {
+      const h = (human = new HumanStream(world, scenario, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }));
+      for (const l of h.header(seed)) text.line(l);
+      world.sim.trace.subscribe((e) => {
+        const l = h.line(e);
+        if (l !== null) text.line(l);
+      }, humanKinds(o.verbose === true));
+      if (pcapFile) {
+        const pcap = new PcapStream({ at: pcapAt, format: pcapFile.path.endsWith('.pcapng') ? 'pcapng' : 'pcap' }, (b) => pcapFile.write(b));
+        world.sim.trace.subscribe((e) => pcap.feed(e), ['packet']);
+      }
+      if (jsonlFile) {
+        const j = (lines = new JsonlStream(world, (l) => jsonlFile.write(`${l}\n`)));
+        j.start(scenario, seed);
+        world.sim.trace.subscribe((e) => j.feed(e), JSONL_KINDS);
+      }
+    };
+    const p = prepareStream(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt, onWorld });
+    const summary = p.run();
+    (lines as JsonlStream | null)?.end(summary);
+    for (const l of (human as unknown as HumanStream).end(summary)) text.line(l);
+    text.flush();
+    for (const f of files) f.commit();
+    tables(p.timerTables, p.conntrackTables, timersAt, conntrackAt, p.world.sim.now, out);
+  } catch (e) {
+    for (const f of files) f.abort();
+    throw e;
+  }
+}
+
+/** `--summary`: no trace kept; the verdict, programs, connections and middleboxes. */
+function summaryRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out): void {
+  const needTrace = (['mermaid', 'svg', 'timeline', 'pcap', 'vantage', 'verbose'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
+  if (needTrace.length) throw new InputError([`--summary keeps no trace, so it cannot give ${needTrace.map((k) => `--${k}`).join(', ')} (run without --summary for those)`]);
+  const r = runSummary(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
+  if (o.json) {
+    out(JSON.stringify(summaryDocument(r, scenario), null, 1));
+    return;
+  }
+  out(summaryText(r, scenario, o.flows !== undefined ? { flows: o.flows } : {}).trimEnd());
+  tables(r.timerTables, r.conntrackTables, timersAt, conntrackAt, r.world.sim.now, out);
+}
+
+/** The --timers and --conntrack tables, and a note for each instant the run did not reach. */
+function tables(timerTables: RunOutcome['timerTables'], conntrackTables: RunOutcome['conntrackTables'], timersAt: number[], conntrackAt: number[], end: number, out: Out): void {
+  for (const t of timersAt) {
+    if (!timerTables.some((x) => x.t === t)) out('', `== timers at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(end)} (use --until) ==`);
+  }
+  for (const t of timerTables) {
+    out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
+    const lines = formatNetstat(t.rows);
+    out(...(lines.length ? lines : ['(no connections)']));
+  }
+  for (const t of conntrackAt) {
+    if (!conntrackTables.some((x) => x.t === t)) out('', `== conntrack at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(end)} (use --until) ==`);
+  }
+  for (const t of conntrackTables) {
+    out('', `== conntrack at ${formatSeconds(t.t)} (conntrack -L: nat, proto, seconds left, state, original tuple, reply tuple, flags) ==`);
+    const lines = formatConntrack(t.rows);
+    out(...(lines.length ? lines : ['(no entries)']));
+  }
+}
+
+export async function runAction(ref: string, o: RunFlags, out: Out, write: (text: string) => void = (t) => out(t.replace(/\n$/, ''))): Promise<void> {
   const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
   const timersAt = o.timers.map((t) => durationArg('--timers')(t));
   const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
@@ -56,6 +151,11 @@ export async function runAction(ref: string, o: RunFlags, out: Out): Promise<voi
   const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
   if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
+  if (o.summary && o.stream) throw new InputError(['--summary and --stream: choose one (--summary prints no trace; --stream prints it as the run goes)']);
+  if (o.summary) return summaryRun(scenario, o, timersAt, conntrackAt, out);
+  if (o.flows !== undefined) throw new InputError(['--flows: only with --summary']);
+  if (o.stream) return streamRun(scenario, o, timersAt, conntrackAt, out, write);
+  if (o.jsonl) throw new InputError(['--jsonl: only with --stream (the whole run as one document is --json)']);
   const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
   const figureText = await writeRunFigures(r, scenario, o);
   if (o.pcap) {
@@ -82,21 +182,6 @@ export async function runAction(ref: string, o: RunFlags, out: Out): Promise<voi
     return;
   }
   out(humanTrace(r.world, scenario, r.json, { ...(vantage ? { vantage } : {}), ...(o.verbose ? { verbose: true } : {}) }).trimEnd());
-  for (const t of timersAt) {
-    if (!r.timerTables.some((x) => x.t === t)) out('', `== timers at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
-  }
-  for (const t of r.timerTables) {
-    out('', `== timers at ${formatSeconds(t.t)} (netstat -tno: host, Recv-Q, Send-Q, local, peer, state, timer (left/retransmits/probes)) ==`);
-    const lines = formatNetstat(t.rows);
-    out(...(lines.length ? lines : ['(no connections)']));
-  }
-  for (const t of conntrackAt) {
-    if (!r.conntrackTables.some((x) => x.t === t)) out('', `== conntrack at ${formatSeconds(t)}: not taken, the run ended at ${formatSeconds(r.world.sim.now)} (use --until) ==`);
-  }
-  for (const t of r.conntrackTables) {
-    out('', `== conntrack at ${formatSeconds(t.t)} (conntrack -L: nat, proto, seconds left, state, original tuple, reply tuple, flags) ==`);
-    const lines = formatConntrack(t.rows);
-    out(...(lines.length ? lines : ['(no entries)']));
-  }
+  tables(r.timerTables, r.conntrackTables, timersAt, conntrackAt, r.world.sim.now, out);
   out(...figureText);
 }

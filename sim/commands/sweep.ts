@@ -8,8 +8,12 @@ import YAML from 'yaml';
 import { parseDimension, parseSeeds, parseVary, SweepSpecError, type Dimension } from '../../src/sweep/spec.ts';
 import { sweepFileSchema } from '../../src/sweep/schema.ts';
 import { BUILTIN_DIR, InputError } from '../load.ts';
+import { RunsFailedError } from '../errors.ts';
 import { untilUs, wholeNumber } from '../args.ts';
 import { runSweep, type SweepOptions } from '../sweep/runner.ts';
+import { redisUrl } from '../sweep/engine/connection.ts';
+import { readFaults } from '../sweep/engine/faults.ts';
+import { DEFAULT_QUEUE, MAX_CHUNK, QUEUE_NAME } from '../sweep/engine/protocol.ts';
 import { writePlots } from '../sweep/plots.ts';
 
 export interface SweepFlags {
@@ -26,6 +30,17 @@ export interface SweepFlags {
   resume?: boolean;
   force?: boolean;
   plots: boolean;
+  engine?: 'local' | 'bullmq';
+  queue?: string;
+  chunk?: string;
+  redisUrlFile?: string;
+}
+
+/** `--queue` of sweep and worker: a BullMQ queue name (it becomes part of Redis keys). */
+export function queueName(v: string | undefined): string {
+  if (v === undefined) return DEFAULT_QUEUE;
+  if (!QUEUE_NAME.test(v)) throw new InputError([`--queue: ${JSON.stringify(v)} must be 1..64 letters, digits, _ or -`]);
+  return v;
 }
 
 /** Convert a spec mistake into the CLI's one-line error. */
@@ -69,7 +84,22 @@ function fromFile(file: string): Partial<SweepOptions> & { scenario: string } {
   };
 }
 
-export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (...s: string[]) => void, progress = false): Promise<void> {
+/** `sweep FILE`: a YAML file with top-level `scenario` and `vary` is a sweep file, not a scenario. */
+function isSweepFile(ref: string): boolean {
+  if (!/\.ya?ml$/i.test(ref) || !existsSync(ref)) return false;
+  try {
+    const doc: unknown = YAML.parse(readFileSync(ref, 'utf8'));
+    return typeof doc === 'object' && doc !== null && 'vary' in doc && 'scenario' in doc;
+  } catch {
+    return false; // not YAML: the scenario loader reports it
+  }
+}
+
+export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (...s: string[]) => void, progress = false, log: (line: string) => void = (s) => void process.stderr.write(`${s}\n`)): Promise<void> {
+  if (ref !== undefined && f.file === undefined && isSweepFile(ref)) {
+    f = { ...f, file: ref };
+    ref = undefined;
+  }
   const file = f.file ? fromFile(f.file) : undefined;
   const scenario = ref ?? file?.scenario;
   if (!scenario) throw new InputError(['sweep: give a scenario (built-in name or file) or --file <sweep.yaml>']);
@@ -91,6 +121,17 @@ export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (
   const until = f.until !== undefined ? untilUs('--until', f.until) : file?.until;
   if (until !== undefined) o.until = until;
   if (f.workers !== undefined) o.workers = wholeNumber('--workers', f.workers, 1);
+  if (f.engine === 'bullmq') {
+    if (f.workers !== undefined) throw new InputError(['--workers: with --engine bullmq the runs execute on `npx keepalive-lab worker` processes (their --concurrency), not here']);
+    const chunk = f.chunk !== undefined ? wholeNumber('--chunk', f.chunk, 1) : 64;
+    if (chunk > MAX_CHUNK) throw new InputError([`--chunk: ${chunk} is out of range 1..${MAX_CHUNK}`]);
+    const queue = queueName(f.queue);
+    const faults = readFaults();
+    o.engine = { name: 'bullmq', url: redisUrl(f.redisUrlFile !== undefined ? { file: f.redisUrlFile } : {}).url, queue, chunk, log, tty: progress, ...(faults ? { faults } : {}) };
+  } else {
+    const stray = (['queue', 'chunk', 'redisUrlFile'] as const).find((k) => f[k] !== undefined);
+    if (stray) throw new InputError([`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: only with --engine bullmq`]);
+  }
   if (f.out) o.out = f.out;
   if (f.resume) o.resume = true;
   if (f.force) o.force = true;
@@ -98,4 +139,8 @@ export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (
   const plotted = f.out && f.plots ? await writePlots(r.rows, r.varied, f.out) : [];
   out(r.table.trimEnd());
   if (r.files.length || plotted.length) out('', `wrote ${[...r.files, ...plotted].join(', ')}`);
+  if (r.failed.length) {
+    for (const x of r.failed) log(`run ${x.run} failed: ${x.error}`);
+    throw new RunsFailedError(r.failed.length, f.out ? ` (listed in ${f.out}.failed.jsonl)` : '');
+  }
 }

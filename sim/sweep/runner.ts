@@ -1,11 +1,13 @@
 /**
  * Running a sweep: validate everything first (nothing runs, nothing is written on bad
- * input), plan the runs, run the missing ones on a piscina pool of worker threads, journal
- * rows as they finish, then write the sorted JSONL, the CSV and the summary table. The
- * advisor and other tools call `runSweep` directly; `sim/commands/sweep.ts` is its CLI.
+ * input), plan the runs, run the missing ones — on a piscina pool of worker threads, or
+ * (`engine`) on `keepalive-lab worker` processes through a BullMQ queue (sim/sweep/engine/) —
+ * journal rows as they finish, then write the sorted JSONL, the CSV and the summary table,
+ * the same way whichever ran them. The advisor and other tools call `runSweep` directly;
+ * `sim/commands/sweep.ts` is its CLI.
  */
 import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { loadScenario, readRaw, InputError } from '../load.ts';
 import { gridValues, SweepSpecError, type Dimension, type Value } from '../../src/sweep/spec.ts';
@@ -17,6 +19,24 @@ import { buildScenario } from './build.ts';
 import { FROM_SOURCE } from '../paths.ts';
 import type { Batch } from './worker.ts';
 import { Journal, jsonl, readJournal, writeAtomic } from './files.ts';
+import type { FailedRun } from './engine/coordinator.ts';
+import type { Faults } from './engine/faults.ts';
+import { VERSION } from '../version.ts';
+
+/** A distributed sweep (docs/sweeps.md#distributed-sweeps): the queue and how to reach it. */
+export interface EngineOptions {
+  name: 'bullmq';
+  /** redis:// or rediss:// URL, credentials included: never logged (engine/connection.ts) */
+  url: string;
+  queue: string;
+  /** runs per chunk job */
+  chunk: number;
+  /** progress and events (stderr) */
+  log: (line: string) => void;
+  /** draw a progress bar instead of periodic lines */
+  tty?: boolean;
+  faults?: Faults;
+}
 
 export interface SweepOptions {
   /** built-in scenario name or file */
@@ -43,6 +63,8 @@ export interface SweepOptions {
   progress?: boolean;
   /** called after every finished batch */
   onProgress?: (done: number, total: number) => void;
+  /** run on a distributed engine instead of local threads (`workers` is then unused) */
+  engine?: EngineOptions;
 }
 
 export interface SweepResult {
@@ -53,6 +75,8 @@ export interface SweepResult {
   /** runs executed now (not taken from the journal) */
   ran: number;
   files: string[];
+  /** runs that crashed their worker twice (distributed sweeps): no row, reported with their error */
+  failed: FailedRun[];
 }
 
 /** Fewer validations than values for very long ranges: ends and up to 48 spread between. */
@@ -97,7 +121,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   } catch (e) {
     asInput(e);
   }
-  const files = o.out ? { jsonl: `${o.out}.jsonl`, csv: `${o.out}.csv`, summary: `${o.out}.summary.txt` } : null;
+  const files = o.out ? { jsonl: `${o.out}.jsonl`, csv: `${o.out}.csv`, summary: `${o.out}.summary.txt`, failed: `${o.out}.failed.jsonl` } : null;
   let done = new Map<number, Row>();
   let journal: Journal | null = null;
   if (files) {
@@ -107,64 +131,47 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     journal.reset([...done.values()].sort((a, b) => (a['run'] as number) - (b['run'] as number)));
   }
 
-  // 2. the missing runs, in batches, on the pool
+  // 2. the missing runs: in batches on the local pool, or in chunks on the engine's workers
   const todo = runs.filter((r) => !done.has(r.run));
   const total = runs.length;
-  let finished = done.size;
-  // loaded here, not at module load: the CLI's other commands should not pay for them
-  const cliProgress = o.progress ? (await import('cli-progress')).default : null;
-  const bar = cliProgress ? new cliProgress.SingleBar({ format: 'sweep {bar} {percentage}% | {value}/{total} runs | {speed} runs/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-  const t0 = performance.now();
-  bar?.start(total, finished, { speed: '0' });
   const rows = new Map(done);
+  const accept = (good: Row[]): void => {
+    for (const r of good) rows.set(r['run'] as number, r);
+    journal?.append(good);
+    o.onProgress?.(rows.size, total);
+  };
+  const task = { raw, set, ...(o.until !== undefined ? { until: o.until } : {}), ...(o.metrics ? { metrics: o.metrics } : {}) };
   let failure: string | null = null;
-  if (todo.length) {
-    // batches: enough to keep every thread busy and balance the tail, few enough that messaging is cheap
-    const size = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 16))));
-    const { Piscina } = await import('piscina');
-    const pool = new Piscina<Batch, ReturnType<typeof import('./worker.ts').default>>({
-      // the CLI runs compiled JavaScript (dist/) and so does its worker; run from the
-      // TypeScript sources (tests, notebooks) the worker is loaded through tsx, resolved from
-      // here so any cwd works (only that: the parent's own flags are not needed)
-      filename: new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url).href,
-      minThreads: workers,
-      maxThreads: workers,
-      idleTimeout: 1000,
-      execArgv: FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [],
+  let failed: FailedRun[] = [];
+  if (todo.length && o.engine) {
+    const e = o.engine;
+    const { coordinate } = await import('./engine/coordinator.ts');
+    const outcome = await coordinate({
+      url: e.url,
+      queue: e.queue,
+      spec: {
+        v: 1,
+        version: VERSION,
+        chunk: e.chunk,
+        total,
+        task,
+        plan: { dims: o.dims, seeds, ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}) },
+      },
+      runs,
+      todo,
+      resume: o.resume === true,
+      has: (run) => rows.has(run),
+      count: () => rows.size,
+      record: accept,
+      log: e.log,
+      tty: e.tty === true,
+      ...(e.faults ? { faults: e.faults } : {}),
     });
-    const abort = new AbortController();
-    setMaxListeners(0, abort.signal); // one listener per queued batch
-    const tasks: Promise<void>[] = [];
-    for (let i = 0; i < todo.length; i += size) {
-      const batch: Batch = { raw, set, runs: todo.slice(i, i + size), ...(o.until !== undefined ? { until: o.until } : {}), ...(o.metrics ? { metrics: o.metrics } : {}) };
-      tasks.push(
-        pool.run(batch, { signal: abort.signal }).then(
-          (results) => {
-            const good: Row[] = [];
-            for (const r of results) {
-              if ('error' in r && typeof r.error === 'string') {
-                failure ??= r.error;
-                abort.abort();
-              } else good.push(r as Row);
-            }
-            for (const r of good) rows.set(r['run'] as number, r);
-            journal?.append(good);
-            finished += good.length;
-            bar?.update(finished, { speed: ((finished - done.size) / ((performance.now() - t0) / 1000)).toFixed(1) });
-            o.onProgress?.(finished, total);
-          },
-          (e: unknown) => {
-            if (abort.signal.aborted) return;
-            failure ??= (e as Error).message;
-            abort.abort();
-          },
-        ),
-      );
-    }
-    await Promise.all(tasks);
-    await pool.destroy();
+    failure = outcome.invalid ?? null;
+    failed = outcome.failed;
+  } else if (todo.length) {
+    failure = await runLocal(todo, task, workers, accept, o.progress === true, total, done.size);
   }
-  bar?.stop();
   if (failure !== null) throw new InputError([`--vary: ${failure}${files ? ` (finished runs are in ${files.jsonl}; fix the sweep and use a new --out)` : ''}`]);
 
   // 3. results, in run order whatever the number of workers
@@ -180,8 +187,68 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     writeAtomic(files.csv, toCsv(sorted));
     writeAtomic(files.summary, table);
     written.push(files.jsonl, files.csv, files.summary);
+    // failed runs have no row: they are listed beside it (a --resume runs them again)
+    if (failed.length) {
+      writeAtomic(files.failed, jsonl(failed.map((f) => ({ run: f.run, point: runs[f.run]?.point ?? null, ...Object.fromEntries(runs[f.run]?.values ?? []), seed: runs[f.run]?.seed ?? null, error: f.error }))));
+      written.push(files.failed);
+    } else rmSync(files.failed, { force: true });
   }
-  return { rows: sorted, varied, summary, table, ran: todo.length, files: written };
+  return { rows: sorted, varied, summary, table, ran: todo.length - failed.length, files: written, failed };
+}
+
+/** The local pool: batches on piscina worker threads; the first invalid run stops the sweep. */
+async function runLocal(todo: PlannedRun[], task: Omit<Batch, 'runs'>, workers: number, accept: (rows: Row[]) => void, progress: boolean, total: number, resumed: number): Promise<string | null> {
+  let finished = resumed;
+  // loaded here, not at module load: the CLI's other commands should not pay for them
+  const cliProgress = progress ? (await import('cli-progress')).default : null;
+  const bar = cliProgress ? new cliProgress.SingleBar({ format: 'sweep {bar} {percentage}% | {value}/{total} runs | {speed} runs/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const t0 = performance.now();
+  bar?.start(total, finished, { speed: '0' });
+  let failure: string | null = null;
+  // batches: enough to keep every thread busy and balance the tail, few enough that messaging is cheap
+  const size = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 16))));
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina<Batch, ReturnType<typeof import('./worker.ts').default>>({
+    // the CLI runs compiled JavaScript (dist/) and so does its worker; run from the
+    // TypeScript sources (tests, notebooks) the worker is loaded through tsx, resolved from
+    // here so any cwd works (only that: the parent's own flags are not needed)
+    filename: new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 1000,
+    execArgv: FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [],
+  });
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one listener per queued batch
+  const tasks: Promise<void>[] = [];
+  for (let i = 0; i < todo.length; i += size) {
+    const batch: Batch = { ...task, runs: todo.slice(i, i + size) };
+    tasks.push(
+      pool.run(batch, { signal: abort.signal }).then(
+        (results) => {
+          const good: Row[] = [];
+          for (const r of results) {
+            if ('error' in r && typeof r.error === 'string') {
+              failure ??= r.error;
+              abort.abort();
+            } else good.push(r as Row);
+          }
+          accept(good);
+          finished += good.length;
+          bar?.update(finished, { speed: ((finished - resumed) / ((performance.now() - t0) / 1000)).toFixed(1) });
+        },
+        (e: unknown) => {
+          if (abort.signal.aborted) return;
+          failure ??= (e as Error).message;
+          abort.abort();
+        },
+      ),
+    );
+  }
+  await Promise.all(tasks);
+  await pool.destroy();
+  bar?.stop();
+  return failure;
 }
 
 /** Metric columns of the rows: everything but run, point, seed and the varied paths. */

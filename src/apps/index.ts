@@ -28,7 +28,7 @@ export function startProgram(world: World, spec: AppSpec & { program: ProgramSpe
     world, sim, host, name, hostOpts,
     alive: () => !run.finished && host.up && host.boot === boot,
     decide: (what, detail) => {
-      if (sim.trace.active) sim.trace.emit({ kind: 'app', t: sim.now, host: host.name, app: name, what, detail });
+      if (sim.trace.on.app) sim.trace.emit({ kind: 'app', t: sim.now, host: host.name, app: name, what, detail });
     },
     exit: () => {
       if (run.finished) return;

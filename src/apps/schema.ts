@@ -12,6 +12,10 @@ type Dur = z.ZodType<number, unknown>;
 const port = z.number().int().min(1).max(65535);
 const peer = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a host or proxy name');
 const bytes = (d: number) => z.number().int().min(1).max(1_000_000).default(d);
+/** Real programs a model can stand for, beside the specification (docs/programs.md). */
+export const MQTT_BROKER_PROFILES = ['mosquitto-2.0', 'spec'] as const;
+export const SSH_PROFILES = ['openssh-9.2', 'spec'] as const;
+
 const positive = (d: Dur, what: string) => d.refine((v) => v > 0, `${what} must be more than 0`);
 
 export function programSchemas(duration: Dur) {
@@ -66,7 +70,20 @@ export function programSchemas(duration: Dur) {
       pongBytes: bytes(4),
     })
     .strict();
-  const mqttBroker = z.object({ kind: z.literal('mqtt-broker'), port: port.default(1883) }).strict();
+  const clockPhase = duration
+    .refine((v) => v >= 0 && v < 1_000_000, 'clockPhase must be at least 0 and less than 1 s')
+    .optional()
+    .meta({ description: 'where the host\'s CLOCK_MONOTONIC whole seconds begin, in [0, 1 s) of scenario time (src/apps/clock.ts); default: drawn from the seed per host' });
+  const sshProfile = z.enum(SSH_PROFILES).default('openssh-9.2').meta({ description: 'openssh-9.2: Debian 12\'s OpenSSH 9.2p1 as recorded (ssh: checks at whole monotonic seconds; sshd: a probe only every second interval); spec: ssh_config(5)/sshd_config(5) as documented, exact intervals (docs/programs.md)' });
+  const mqttBroker = z
+    .object({
+      kind: z.literal('mqtt-broker'),
+      port: port.default(1883),
+      profile: z.enum(MQTT_BROKER_PROFILES).default('mosquitto-2.0').meta({ description: 'mosquitto-2.0: Debian 12\'s mosquitto 2.0.11 as recorded (whole seconds, a check every 6 s, keepalive × 3 / 2 in integers); spec: MQTT 3.1.1 §3.1.2.10 to the microsecond (docs/programs.md)' }),
+      clockPhase,
+      checkPhase: z.number().int().min(0).max(5).optional().meta({ description: 'mosquitto-2.0: its keepalive check runs in the whole seconds checkPhase + 6k of its clock; default: drawn from the seed' }),
+    })
+    .strict();
   const mqttClient = z
     .object({
       kind: z.literal('mqtt-client'),
@@ -75,6 +92,7 @@ export function programSchemas(duration: Dur) {
       keepAlive: z.number().int().min(0).max(65535).default(60).meta({ description: 'seconds, the CONNECT Keep Alive field (MQTT 3.1.1 §3.1.2.10; paho default 60); 0 = off' }),
       publishEvery: duration.optional().meta({ description: 'publish a QoS 0 message with this period' }),
       publishBytes: bytes(32),
+      silentAfter: duration.optional().meta({ description: 'a hung client: from this long after its connect() it sends nothing more (no PINGREQ, no PUBLISH) but still reads, and closes on end of stream' }),
     })
     .strict();
   const sshServer = z
@@ -83,6 +101,8 @@ export function programSchemas(duration: Dur) {
       port: port.default(22),
       clientAliveInterval: z.number().int().min(0).max(2_147_483).default(0).meta({ description: 'seconds, sshd_config ClientAliveInterval (default 0 = off)' }),
       clientAliveCountMax: z.number().int().min(0).max(2_147_483).default(3).meta({ description: 'sshd_config ClientAliveCountMax (default 3)' }),
+      profile: sshProfile,
+      clockPhase,
     })
     .strict();
   const sshClient = z
@@ -92,6 +112,8 @@ export function programSchemas(duration: Dur) {
       ...client,
       serverAliveInterval: z.number().int().min(0).max(2_147_483).default(0).meta({ description: 'seconds, ssh_config ServerAliveInterval (default 0 = off)' }),
       serverAliveCountMax: z.number().int().min(0).max(2_147_483).default(3).meta({ description: 'ssh_config ServerAliveCountMax (default 3)' }),
+      profile: sshProfile,
+      clockPhase,
     })
     .strict();
   const grpcServer = z

@@ -112,28 +112,46 @@ export interface AppEvent {
 export type TraceEvent = PacketEvent | CallEvent | StateEvent | TimerEvent | MachineEvent | FaultEvent | ErrorEvent | NatEvent | AppEvent;
 export type TraceKind = TraceEvent['kind'];
 
-/** An append-only log. `record: false` keeps only listeners (benchmarks, sweeps). */
+const KINDS: readonly TraceKind[] = ['packet', 'call', 'state', 'timer', 'machine', 'fault', 'error', 'nat', 'app'];
+
+/**
+ * An append-only log. `record: false` keeps no records, only listeners (summaries, streaming
+ * outputs, sweeps); a listener may ask for some kinds only. Emitters on hot paths check
+ * `on[kind]` before building an event, so a kind nobody wants costs nothing.
+ */
 export class Trace {
   readonly events: TraceEvent[] = [];
-  private readonly listeners: ((e: TraceEvent) => void)[] = [];
+  private readonly listeners: { fn: (e: TraceEvent) => void; kinds: ReadonlySet<TraceKind> | null }[] = [];
+  /** per kind: whether anything (the record, a listener) will look at such an event */
+  readonly on: Record<TraceKind, boolean>;
 
-  constructor(private readonly record = true) {}
+  constructor(private readonly record = true) {
+    this.on = Object.fromEntries(KINDS.map((k) => [k, record])) as Record<TraceKind, boolean>;
+  }
 
   emit(e: TraceEvent): void {
     if (this.record) this.events.push(e);
-    for (const l of this.listeners) l(e);
+    for (const l of this.listeners) if (!l.kinds || l.kinds.has(e.kind)) l.fn(e);
   }
 
-  /** Whether anything will look at an emitted event (lets hot paths skip building it). */
+  /** Whether anything will look at some emitted event (lets hot paths skip building it). */
   get active(): boolean {
     return this.record || this.listeners.length > 0;
   }
 
-  subscribe(fn: (e: TraceEvent) => void): () => void {
-    this.listeners.push(fn);
+  /** Listen to every event, or to the given kinds only. */
+  subscribe(fn: (e: TraceEvent) => void, kinds?: readonly TraceKind[]): () => void {
+    const l = { fn, kinds: kinds ? new Set(kinds) : null };
+    this.listeners.push(l);
+    this.refresh();
     return () => {
-      const i = this.listeners.indexOf(fn);
+      const i = this.listeners.indexOf(l);
       if (i >= 0) this.listeners.splice(i, 1);
+      this.refresh();
     };
+  }
+
+  private refresh(): void {
+    for (const k of KINDS) this.on[k] = this.record || this.listeners.some((l) => !l.kinds || l.kinds.has(k));
   }
 }

@@ -138,7 +138,7 @@ export class Host implements SocketHost {
   /** Record a packet at this interface (a proxy's stack overrides it to name the leg). */
   protected capture(dir: 'tx' | 'rx', pkt: Packet, dropped?: string): void {
     const trace = this.sim.trace;
-    if (trace.active) trace.emit(dropped ? { kind: 'packet', t: this.sim.now, at: this.name, dir, pkt, dropped } : { kind: 'packet', t: this.sim.now, at: this.name, dir, pkt });
+    if (trace.on.packet) trace.emit(dropped ? { kind: 'packet', t: this.sim.now, at: this.name, dir, pkt, dropped } : { kind: 'packet', t: this.sim.now, at: this.name, dir, pkt });
   }
 
   /** A packet reaches this host's interface. */

@@ -3,7 +3,7 @@
  * Sequence numbers become relative the way tcpdump makes them: per direction, from the
  * first SYN seen for that flow.
  */
-import type { TraceEvent } from '../engine/trace.ts';
+import type { PacketEvent, TraceEvent } from '../engine/trace.ts';
 import type { CallRecord, EventRecord, PacketRecord, RunJson, Summary } from '../scenarios/result.ts';
 import type { Scenario } from '../scenarios/schema.ts';
 import { flagString, SYN, type TcpPacket } from '../wire/segment.ts';
@@ -60,24 +60,26 @@ export function relIsn(n: number, isns: readonly number[] | undefined): number {
   return best;
 }
 
+/** One captured TCP packet as a record (relative seq/ack from `book`, which must have seen the flow's SYN). */
+export function packetRecord(world: World, book: SeqBook, e: PacketEvent & { pkt: TcpPacket }): PacketRecord {
+  const p = e.pkt;
+  book.see(p);
+  const [seq, ack] = book.rel(p);
+  const s = p.seg;
+  const rec: PacketRecord = {
+    t: sec(e.t), at: e.at, dir: e.dir, src: world.net.nameOf(p.src), dst: world.net.nameOf(p.dst),
+    sport: s.sport, dport: s.dport, flags: flagString(s.flags), seq, ack, win: s.win, len: s.len,
+  };
+  if (p.tag) rec.kind = p.tag;
+  if (e.dropped) rec.dropped = e.dropped;
+  if (e.side) rec.side = e.side;
+  return rec;
+}
+
 export function packetRecords(world: World, events: readonly TraceEvent[]): PacketRecord[] {
   const book = new SeqBook();
   const out: PacketRecord[] = [];
-  for (const e of events) {
-    if (e.kind !== 'packet' || e.pkt.proto !== 'tcp') continue;
-    const p = e.pkt;
-    book.see(p);
-    const [seq, ack] = book.rel(p);
-    const s = p.seg;
-    const rec: PacketRecord = {
-      t: sec(e.t), at: e.at, dir: e.dir, src: world.net.nameOf(p.src), dst: world.net.nameOf(p.dst),
-      sport: s.sport, dport: s.dport, flags: flagString(s.flags), seq, ack, win: s.win, len: s.len,
-    };
-    if (p.tag) rec.kind = p.tag;
-    if (e.dropped) rec.dropped = e.dropped;
-    if (e.side) rec.side = e.side;
-    out.push(rec);
-  }
+  for (const e of events) if (e.kind === 'packet' && e.pkt.proto === 'tcp') out.push(packetRecord(world, book, e as PacketEvent & { pkt: TcpPacket }));
   return out;
 }
 
@@ -117,38 +119,36 @@ export function callRecords(events: readonly TraceEvent[]): CallRecord[] {
   return out;
 }
 
+/** The `events` record of a trace event, or null for kinds the document keeps elsewhere (packets, calls). */
+export function eventRecord(world: World, e: TraceEvent): EventRecord | null {
+  switch (e.kind) {
+    case 'state':
+      return { t: sec(e.t), host: e.host, kind: 'state', detail: `${e.conn} ${e.from} -> ${e.to}` };
+    case 'machine':
+      return { t: sec(e.t), host: e.host, kind: 'keepalive', detail: `${e.conn} ${e.from} -> ${e.to}` };
+    case 'timer':
+      return { t: sec(e.t), host: e.host, kind: 'timer', detail: `${e.conn} ${e.timer} timer fired${e.detail ? ` (${e.detail})` : ''}` };
+    case 'fault':
+      return { t: sec(e.t), ...(e.host ? { host: e.host } : {}), kind: 'fault', detail: e.detail };
+    case 'error':
+      return { t: sec(e.t), host: e.host, kind: 'error', detail: `${e.conn} ${e.errno}: ${e.detail}` };
+    case 'nat':
+      return { t: sec(e.t), host: e.nat, kind: 'nat', detail: e.detail };
+    case 'app':
+      return { t: sec(e.t), host: e.host, kind: 'app', detail: `${e.app} ${e.what}: ${e.detail}` };
+    case 'packet':
+      if (e.pkt.proto === 'icmp') return { t: sec(e.t), host: e.at, kind: 'note', detail: `${e.dir} ICMP ${e.pkt.code} unreachable ${world.net.nameOf(e.pkt.src)} > ${world.net.nameOf(e.pkt.dst)}` };
+      return null;
+    default:
+      return null;
+  }
+}
+
 export function eventRecords(world: World, events: readonly TraceEvent[]): EventRecord[] {
   const out: EventRecord[] = [];
   for (const e of events) {
-    switch (e.kind) {
-      case 'state':
-        out.push({ t: sec(e.t), host: e.host, kind: 'state', detail: `${e.conn} ${e.from} -> ${e.to}` });
-        break;
-      case 'machine':
-        out.push({ t: sec(e.t), host: e.host, kind: 'keepalive', detail: `${e.conn} ${e.from} -> ${e.to}` });
-        break;
-      case 'timer':
-        out.push({ t: sec(e.t), host: e.host, kind: 'timer', detail: `${e.conn} ${e.timer} timer fired${e.detail ? ` (${e.detail})` : ''}` });
-        break;
-      case 'fault':
-        out.push({ t: sec(e.t), ...(e.host ? { host: e.host } : {}), kind: 'fault', detail: e.detail });
-        break;
-      case 'error':
-        out.push({ t: sec(e.t), host: e.host, kind: 'error', detail: `${e.conn} ${e.errno}: ${e.detail}` });
-        break;
-      case 'nat':
-        out.push({ t: sec(e.t), host: e.nat, kind: 'nat', detail: e.detail });
-        break;
-      case 'app':
-        out.push({ t: sec(e.t), host: e.host, kind: 'app', detail: `${e.app} ${e.what}: ${e.detail}` });
-        break;
-      case 'packet':
-        if (e.pkt.proto === 'icmp')
-          out.push({ t: sec(e.t), host: e.at, kind: 'note', detail: `${e.dir} ICMP ${e.pkt.code} unreachable ${world.net.nameOf(e.pkt.src)} > ${world.net.nameOf(e.pkt.dst)}` });
-        break;
-      default:
-        break;
-    }
+    const r = eventRecord(world, e);
+    if (r) out.push(r);
   }
   return out;
 }
@@ -161,6 +161,6 @@ export function buildRunJson(world: World, sc: Scenario, seed: number): RunJson 
   for (const h of world.net.hosts.values()) {
     hosts[h.name] = { ip: h.ip, os: h.profile.name, hz: h.tb.mode === 'exact' ? 0 : h.tb.hz, timer: h.tb.mode, jiffyPhaseUs: h.tb.phaseUs };
   }
-  const summary: Summary = summarize(world, events, packets, calls);
+  const summary: Summary = summarize(world, events);
   return { format: 'keepalive-lab/run@1', tool: TOOL, scenario: { ...sc, seed }, seed, hosts, packets, calls, events: eventRecords(world, events), summary };
 }

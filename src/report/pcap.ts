@@ -134,7 +134,9 @@ function frame(ip: Uint8Array, pkt: Packet, linktype: 'raw' | 'ethernet'): Uint8
  */
 class Wires {
   private readonly byPkt = new WeakMap<Packet, Wire>();
-  private readonly bySig = new Map<string, Wire>();
+  /** by content, with when it was made: a rewritten copy is seen within a path latency */
+  private readonly bySig = new Map<string, Wire & { made: number }>();
+  private lastSweep = 0;
   private readonly ids = new Map<string, number>();
   /** `host|local|remote` → last TSval received (Linux ts_recent) */
   private readonly recent = new Map<string, number>();
@@ -142,10 +144,22 @@ class Wires {
   see(e: PacketEvent): Wire {
     const p = e.pkt;
     const host = e.side === undefined;
-    let w = host && e.dir === 'tx' ? undefined : (this.byPkt.get(p) ?? (p.proto === 'tcp' ? this.bySig.get(sig(p.seg)) : undefined));
+    let w: Wire | undefined = host && e.dir === 'tx' ? undefined : (this.byPkt.get(p) ?? (p.proto === 'tcp' ? this.bySig.get(sig(p.seg)) : undefined));
     if (!w) w = this.originate(e, host && e.dir === 'tx');
     this.byPkt.set(p, w);
-    if (p.proto === 'tcp') this.bySig.set(sig(p.seg), w);
+    if (p.proto === 'tcp') {
+      const k = sig(p.seg);
+      this.bySig.delete(k); // re-inserted last: the map stays ordered by when an entry was made
+      this.bySig.set(k, { ...w, made: e.t });
+    }
+    // forget content matches older than a minute of virtual time (bounded memory on long runs)
+    if (e.t - this.lastSweep > SIG_MEMORY_US) {
+      this.lastSweep = e.t;
+      for (const [k, v] of this.bySig) {
+        if (e.t - v.made <= SIG_MEMORY_US) break;
+        this.bySig.delete(k);
+      }
+    }
     if (host && e.dir === 'rx' && !e.dropped && p.proto === 'tcp' && w.ts) this.recent.set(connKey(e.at, p.dst, p.seg.dport, p.src, p.seg.sport), w.ts.val);
     return w;
   }
@@ -171,6 +185,9 @@ class Wires {
   }
 }
 
+/** How long a packet's wire attributes can be found by its content (µs). */
+const SIG_MEMORY_US = 60_000_000;
+
 const sig = (s: Segment): string => `${s.seq}|${s.ack}|${s.flags}|${s.len}|${s.win}`;
 const connKey = (host: string, lip: string, lport: number, rip: string, rport: number): string => `${host}|${lip}:${lport}|${rip}:${rport}`;
 
@@ -184,9 +201,49 @@ export function vantagePoints(events: readonly TraceEvent[]): string[] {
 }
 
 /**
+ * A capture written as the run goes (`run --stream --pcap`): the file header first, then one
+ * record per packet seen at the vantage point, handed to `write` at once. What it keeps
+ * grows with the number of connections and senders, not with time: wire attributes found by
+ * content (a NAT's rewritten copy of a packet) are forgotten a minute of virtual time after
+ * they were made, far longer than any path's latency.
+ * Packets dropped by OUTPUT are left out (tcpdump would not see them); INPUT drops are kept
+ * (capture precedes netfilter).
+ */
+export class PcapStream {
+  private readonly at: string;
+  private readonly side: string | undefined;
+  private readonly linktype: 'raw' | 'ethernet';
+  private readonly wires = new Wires();
+  private readonly probes = new Map<string, number>();
+  /** records written so far */
+  count = 0;
+
+  constructor(
+    private readonly opts: PcapOptions,
+    private readonly write: (bytes: Uint8Array) => void,
+  ) {
+    const [at, sideInAt] = opts.at.split(':') as [string, string | undefined];
+    this.at = at;
+    this.side = opts.side ?? sideInAt;
+    if (this.side !== undefined && this.side !== 'inside' && this.side !== 'outside') throw new RangeError(`pcap: '${opts.at}': a middlebox side is inside or outside`);
+    this.linktype = opts.linktype ?? 'raw';
+    write(opts.format === 'pcap' ? pcapHeader(LINKTYPE[this.linktype]) : pcapngHeader(LINKTYPE[this.linktype], opts.at));
+  }
+
+  feed(e: TraceEvent): void {
+    if (e.kind !== 'packet') return;
+    const w = this.wires.see(e);
+    if (e.at !== this.at || (this.side !== undefined && e.side !== this.side) || e.dropped === 'OUTPUT') return;
+    const p = e.pkt;
+    const data = frame(ipPacket(p, w, p.proto === 'icmp' ? this.wires.quoted(p.quoted) : { id: 0 }), p, this.linktype);
+    this.write(this.opts.format === 'pcap' ? pcapRecord(e.t, data) : epb(e.t, data, comment(e, this.probes)));
+    this.count++;
+  }
+}
+
+/**
  * Write the packets seen at `opts.at` as a pcap or pcapng file (timestamps µs, virtual
- * time from 0). Packets dropped by OUTPUT are left out (tcpdump would not see them);
- * INPUT drops are kept (capture precedes netfilter). Throws RangeError for an unknown vantage point.
+ * time from 0). Throws RangeError for an unknown vantage point.
  */
 export function toPcap(events: readonly TraceEvent[], opts: PcapOptions): Uint8Array {
   const [at, sideInAt] = opts.at.split(':') as [string, string | undefined];
@@ -195,19 +252,9 @@ export function toPcap(events: readonly TraceEvent[], opts: PcapOptions): Uint8A
   if ((side !== undefined && side !== 'inside' && side !== 'outside') || !points.some((p) => p === at || p.startsWith(`${at}:`))) {
     throw new RangeError(`pcap: no packets at '${opts.at}'; vantage points: ${points.join(', ') || 'none'}`);
   }
-  const linktype = opts.linktype ?? 'raw';
-  const wires = new Wires();
-  const probes = new Map<string, number>();
-  const out: Uint8Array[] = [opts.format === 'pcap' ? pcapHeader(LINKTYPE[linktype]) : pcapngHeader(LINKTYPE[linktype], opts.at)];
-  for (const e of events) {
-    if (e.kind !== 'packet') continue;
-    const w = wires.see(e);
-    if (e.at !== at || (side !== undefined && e.side !== side) || e.dropped === 'OUTPUT') continue;
-    const p = e.pkt;
-    const data = frame(ipPacket(p, w, p.proto === 'icmp' ? wires.quoted(p.quoted) : { id: 0 }), p, linktype);
-    if (opts.format === 'pcap') out.push(pcapRecord(e.t, data));
-    else out.push(epb(e.t, data, comment(e, probes)));
-  }
+  const out: Uint8Array[] = [];
+  const stream = new PcapStream(opts, (b) => out.push(b));
+  for (const e of events) stream.feed(e);
   return concat(out);
 }
 

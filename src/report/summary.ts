@@ -1,9 +1,14 @@
 /**
  * The verdict of a run: who learned of the failure, how, and how long after the fault;
  * what keepalive cost in packets and bytes.
+ *
+ * Built incrementally from trace events (`SummaryBuilder.feed`), so the same code serves a run
+ * whose whole trace is kept (the run document) and a run that keeps none (`run --summary`,
+ * big runs in bounded memory): what it holds grows with the number of connections and
+ * applications, never with virtual time.
  */
-import type { NatEvent, TraceEvent } from '../engine/trace.ts';
-import type { AbortRecord, CallRecord, DetectionRecord, PacketRecord, Summary } from '../scenarios/result.ts';
+import type { AppEvent, NatEvent, TraceEvent, TraceKind } from '../engine/trace.ts';
+import type { AbortRecord, DetectionRecord, Summary } from '../scenarios/result.ts';
 import type { World } from '../world.ts';
 
 /** Bytes on the wire of a zero-payload Linux segment: IPv4 20 + TCP 20 + timestamps 12. */
@@ -14,70 +19,119 @@ export const EMPTY_SEGMENT_BYTES = 52;
 // (os-profiles.md §3.5: WSAENETRESET 10052 for the operation in flight, then WSAECONNRESET 10054)
 const FATAL = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED', 'WSAENETRESET', 'WSAECONNRESET', 'WSAECONNABORTED', 'WSAETIMEDOUT']);
 
-export function summarize(world: World, events: readonly TraceEvent[], packets: PacketRecord[], calls: CallRecord[]): Summary {
-  const firstFault = events.find((e) => e.kind === 'fault');
-  const faultAt = firstFault ? firstFault.t / 1e6 : undefined;
-  const detections: DetectionRecord[] = [];
-  const seen = new Set<string>();
-  for (const c of calls) {
-    if (!c.errno || !FATAL.has(c.errno)) continue;
-    const k = `${c.host}|${c.app}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const d: DetectionRecord = { host: c.host, app: c.app, errno: c.errno, t: c.t };
-    if (faultAt !== undefined && c.t >= faultAt) d.afterFault = round6(c.t - faultAt);
-    detections.push(d);
-  }
-  programDetections(events, detections, faultAt);
-  const aborts: AbortRecord[] = [];
-  for (const e of events) {
-    if (e.kind !== 'error') continue;
-    const t = e.t / 1e6;
-    const a: AbortRecord = { host: e.host, conn: e.conn, errno: e.errno, reason: e.detail, t };
-    if (faultAt !== undefined && t >= faultAt) a.afterFault = round6(t - faultAt);
-    aborts.push(a);
-  }
-  const keepalive: Summary['keepalive'] = {};
-  for (const h of world.net.hosts.values()) keepalive[h.name] = { probes: 0, replies: 0, bytes: 0 };
-  // a proxy terminates TCP: what it sends is its own (a NAT's view repeats the hosts' packets)
-  const own = new Set(world.net.paths.flatMap((p) => p.middleboxes).filter((m) => m.terminates).map((m) => m.name));
-  for (const name of own) keepalive[name] = { probes: 0, replies: 0, bytes: 0 };
-  let count = 0;
-  for (const p of packets) {
-    if (p.dir !== 'tx' || p.dropped || (p.side && !own.has(p.at))) continue;
-    count++;
-    const k = keepalive[p.at];
-    if (!k) continue;
-    if (p.kind === 'keepalive') k.probes++;
-    else if (p.kind === 'keepalive-ack') k.replies++;
-    else continue;
-    k.bytes += EMPTY_SEGMENT_BYTES + p.len;
-  }
-  const endedAt = world.sim.now / 1e6;
-  // a proxy closing relayed connections (idle timer, the other leg ended) is worth saying when nothing failed
-  const closes = events.filter((e): e is NatEvent => e.kind === 'nat' && (e.action === 'idle' || e.action === 'close'));
-  let v = verdict(detections, aborts, faultAt, calls);
-  if (closes.length && v.startsWith('no failure, no error')) v = `no error, but ${closes.map((e) => `${e.nat} at ${(e.t / 1e6).toFixed(6)} s: ${e.detail}`).join('; ')}`;
-  return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: count, endedAt, verdict: v };
-}
+/** The trace kinds a summary reads. */
+export const SUMMARY_KINDS: readonly TraceKind[] = ['packet', 'call', 'fault', 'error', 'nat', 'app'];
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+export class SummaryBuilder {
+  private faultUs: number | undefined;
+  /** the first failed call with a fatal errno of each application, in order */
+  private readonly detections: DetectionRecord[] = [];
+  private readonly detected = new Set<string>();
+  /** the first own decision of each program (`app` events), in order */
+  private readonly decisions = new Map<string, AppEvent>();
+  private readonly aborts: AbortRecord[] = [];
+  private readonly counts = new Map<string, { probes: number; replies: number; bytes: number }>();
+  private packets = 0;
+  private own: Set<string> | null = null;
+  /** distinct `call() errno` of failed calls, in order */
+  private readonly failed = new Set<string>();
+  private readonly closes: NatEvent[] = [];
+
+  constructor(private readonly world: World) {}
+
+  /** Names of middleboxes that terminate TCP (proxies): what they send is their own. */
+  private ownBoxes(): Set<string> {
+    return (this.own ??= new Set(this.world.net.paths.flatMap((p) => p.middleboxes).filter((m) => m.terminates).map((m) => m.name)));
+  }
+
+  feed(e: TraceEvent): void {
+    switch (e.kind) {
+      case 'fault':
+        if (this.faultUs === undefined) this.faultUs = e.t;
+        return;
+      case 'call': {
+        if (e.blocked || !e.errno) return;
+        this.failed.add(`${e.call}() ${e.errno}`);
+        if (!FATAL.has(e.errno)) return;
+        const k = `${e.host}|${e.app}`;
+        if (this.detected.has(k)) return;
+        this.detected.add(k);
+        this.detections.push({ host: e.host, app: e.app, errno: e.errno, t: e.t / 1e6 });
+        return;
+      }
+      case 'app': {
+        const k = `${e.host}|${e.app}`;
+        if (!this.decisions.has(k)) this.decisions.set(k, e);
+        return;
+      }
+      case 'error':
+        this.aborts.push({ host: e.host, conn: e.conn, errno: e.errno, reason: e.detail, t: e.t / 1e6 });
+        return;
+      case 'nat':
+        if (e.action === 'idle' || e.action === 'close') this.closes.push(e);
+        return;
+      case 'packet': {
+        if (e.pkt.proto !== 'tcp' || e.dir !== 'tx' || e.dropped) return;
+        if (e.side && !this.ownBoxes().has(e.at)) return;
+        this.packets++;
+        const tag = e.pkt.tag;
+        if (tag !== 'keepalive' && tag !== 'keepalive-ack') return;
+        let c = this.counts.get(e.at);
+        if (!c) this.counts.set(e.at, (c = { probes: 0, replies: 0, bytes: 0 }));
+        if (tag === 'keepalive') c.probes++;
+        else c.replies++;
+        c.bytes += EMPTY_SEGMENT_BYTES + e.pkt.seg.len;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The summary as of now (the run's end). */
+  finish(): Summary {
+    const faultAt = this.faultUs !== undefined ? this.faultUs / 1e6 : undefined;
+    const after = <T extends { t: number; afterFault?: number }>(r: T): T => {
+      if (faultAt !== undefined && r.t >= faultAt) r.afterFault = round6(r.t - faultAt);
+      return r;
+    };
+    const detections = this.detections.map((d) => after({ ...d }));
+    programDetections([...this.decisions.values()], detections, after);
+    const aborts = this.aborts.map((a) => after({ ...a }));
+    const keepalive: Summary['keepalive'] = {};
+    const zero = (name: string) => ({ ...(this.counts.get(name) ?? { probes: 0, replies: 0, bytes: 0 }) });
+    for (const h of this.world.net.hosts.values()) keepalive[h.name] = zero(h.name);
+    for (const name of this.ownBoxes()) keepalive[name] = zero(name);
+    const endedAt = this.world.sim.now / 1e6;
+    // a proxy closing relayed connections (idle timer, the other leg ended) is worth saying when nothing failed
+    let v = verdict(detections, aborts, faultAt, [...this.failed]);
+    if (this.closes.length && v.startsWith('no failure, no error')) v = `no error, but ${this.closes.map((e) => `${e.nat} at ${(e.t / 1e6).toFixed(6)} s: ${e.detail}`).join('; ')}`;
+    return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: this.packets, endedAt, verdict: v };
+  }
+}
+
+/** The summary of a run whose trace was kept. */
+export function summarize(world: World, events: readonly TraceEvent[]): Summary {
+  const b = new SummaryBuilder(world);
+  for (const e of events) b.feed(e);
+  return b.finish();
+}
 
 /**
  * A program's own decision (`app` events, src/apps/) is its detection when it comes before
  * any failed call of that program; then detections are ordered by time. Runs without
  * program decisions keep the list exactly as the failed calls give it.
  */
-function programDetections(events: readonly TraceEvent[], detections: DetectionRecord[], faultAt: number | undefined): void {
+function programDetections(firsts: readonly AppEvent[], detections: DetectionRecord[], after: (d: DetectionRecord) => DetectionRecord): void {
   let any = false;
-  for (const e of events) {
-    if (e.kind !== 'app') continue;
+  for (const e of firsts) {
     const t = e.t / 1e6;
     const i = detections.findIndex((d) => d.host === e.host && d.app === e.app);
     const prev = detections[i];
     if (prev && prev.t <= t) continue;
-    const d: DetectionRecord = { host: e.host, app: e.app, errno: e.what, t, via: 'program' };
-    if (faultAt !== undefined && t >= faultAt) d.afterFault = round6(t - faultAt);
+    const d = after({ host: e.host, app: e.app, errno: e.what, t, via: 'program' });
     if (prev) detections[i] = d;
     else detections.push(d);
     any = true;
@@ -85,12 +139,11 @@ function programDetections(events: readonly TraceEvent[], detections: DetectionR
   if (any) detections.sort((a, b) => a.t - b.t);
 }
 
-function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined, calls: CallRecord[]): string {
+function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined, failedCalls: string[]): string {
   if (ds.length === 0) {
     if (aborts.length > 0) return `no application asked, but the kernel aborted ${aborts.map((a) => `${a.conn} (${a.errno}, ${a.reason})`).join(', ')}`;
-    const failed = [...new Set(calls.filter((c) => c.errno).map((c) => `${c.call}() ${c.errno}`))];
-    if (faultAt !== undefined) return `no application learned of the failure${failed.length ? `; failed calls: ${failed.join(', ')}` : ''}`;
-    return failed.length ? `no connection failed, but calls did: ${failed.join(', ')}` : 'no failure, no error: every connection stayed up';
+    if (faultAt !== undefined) return `no application learned of the failure${failedCalls.length ? `; failed calls: ${failedCalls.join(', ')}` : ''}`;
+    return failedCalls.length ? `no connection failed, but calls did: ${failedCalls.join(', ')}` : 'no failure, no error: every connection stayed up';
   }
   return ds
     .map((d) => `${d.app === d.host ? d.host : `${d.host}/${d.app}`} got ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? ` (${d.afterFault.toFixed(3)} s after the fault)` : ''}`)

@@ -77,7 +77,7 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
   const noSocket = (step: StepSpec, errno: 'EBADF' | 'EINVAL' = 'EBADF'): void => {
     const { call, at: _at, ...args } = step;
     const rec = { kind: 'call' as const, t: sim.now, start: sim.now, host: host.name, app: name, call, errno };
-    if (sim.trace.active) sim.trace.emit(Object.keys(args).length ? { ...rec, args } : rec);
+    if (sim.trace.on.call) sim.trace.emit(Object.keys(args).length ? { ...rec, args } : rec);
     failed();
   };
   const after = <T>(r: Result<T>): void => (r.ok ? next() : failed());

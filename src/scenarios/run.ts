@@ -14,7 +14,9 @@ import type { Socket } from '../tcp/socket.ts';
 import { expandApps, startApp, type AppRun } from './apps.ts';
 import type { FaultSpec, PathSpec, Scenario } from './schema.ts';
 import { buildRunJson } from '../report/json.ts';
-import type { RunJson } from './result.ts';
+import type { RunJson, Summary } from './result.ts';
+import { SUMMARY_KINDS, SummaryBuilder } from '../report/summary.ts';
+import { FLOW_KINDS, FlowBook } from '../report/flowbook.ts';
 import { timerRows, type TimerRow } from '../report/timers.ts';
 import { Nat } from '../net/nat/nat.ts';
 import { natConfig, type NatOverrides } from '../net/nat/profiles.ts';
@@ -40,6 +42,8 @@ export interface RunOptions {
   machines?: 'compiled' | 'xstate';
   /** sees every timer armed on a Linux host's jiffy clock: host, arm time, length in jiffies, expiry (µs) */
   onTimer?: (host: string, now: Micros, ticks: number, at: Micros) => void;
+  /** called with the world once its hosts and path exist, before any program starts (to subscribe to the trace) */
+  onWorld?: (world: World) => void;
 }
 
 export interface RunOutcome {
@@ -63,7 +67,12 @@ function lossSpec(loss: PathSpec['loss']): LossSpec {
   return loss;
 }
 
-export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
+/** A world built from a scenario, its programs started and faults scheduled, not yet run. */
+interface Prepared extends Omit<RunOutcome, 'json'> {
+  seed: number;
+}
+
+function prepare(sc: Scenario, opts: RunOptions): Prepared {
   const seed = opts.seed ?? sc.seed;
   const world = new World({ seed, record: opts.record ?? true, ...(opts.machines ? { machines: opts.machines } : {}) });
   const names = Object.keys(sc.hosts);
@@ -101,6 +110,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
       world.sim.after(GRACE_US, () => world.sim.stop());
     }
   };
+  opts.onWorld?.(world);
   for (const spec of specs) apps.push(startApp(world, spec, sc.hosts[spec.host]?.socket ?? {}, onFinish));
   for (const f of sc.faults) world.sim.at(f.at, () => applyFault(world, path, apps, f));
 
@@ -112,9 +122,67 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   for (const t of opts.conntrackAt ?? []) {
     world.sim.at(t, () => conntrackTables.push({ t, rows: nats.flatMap((n) => conntrackRows(n, t)) }));
   }
-  world.run(horizon);
-  const json = buildRunJson(world, sc, seed);
-  return { world, json, apps, timerTables, conntrackTables, nats, proxies, horizon };
+  return { world, apps, timerTables, conntrackTables, nats, proxies, horizon, seed };
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
+  const { seed, ...p } = prepare(sc, opts);
+  p.world.run(p.horizon);
+  return { ...p, json: buildRunJson(p.world, sc, seed) };
+}
+
+/**
+ * A run prepared to keep no trace, for outputs that listen as it goes (`run --stream`):
+ * subscribe to `world.sim.trace`, then `run()` returns the summary.
+ */
+export function prepareStream(sc: Scenario, opts: Omit<RunOptions, 'record'> = {}): Omit<RunOutcome, 'json'> & { seed: number; run(): Summary } {
+  let builder: SummaryBuilder | null = null;
+  const p = prepare(sc, {
+    ...opts,
+    record: false,
+    onWorld: (w) => {
+      const b = (builder = new SummaryBuilder(w));
+      w.sim.trace.subscribe((e) => b.feed(e), SUMMARY_KINDS);
+      opts.onWorld?.(w);
+    },
+  });
+  const b = builder as unknown as SummaryBuilder;
+  return {
+    ...p,
+    run: () => {
+      p.world.run(p.horizon);
+      return b.finish();
+    },
+  };
+}
+
+/** A run that keeps no trace: its summary, per-flow and per-middlebox outcomes (`run --summary`). */
+export interface SummaryOutcome extends Omit<RunOutcome, 'json'> {
+  seed: number;
+  summary: Summary;
+  flows: FlowBook;
+  /** events the simulator executed */
+  events: number;
+}
+
+/**
+ * Run a scenario keeping no per-packet trace: memory grows with the number of connections,
+ * not with virtual time. The summary is built by the same code as the run document's
+ * (SummaryBuilder), from the events as they happen.
+ */
+export function runSummary(sc: Scenario, opts: Omit<RunOptions, 'record'> = {}): SummaryOutcome {
+  let flows: FlowBook | null = null;
+  const p = prepareStream(sc, {
+    ...opts,
+    onWorld: (w) => {
+      const f = (flows = new FlowBook(w));
+      w.sim.trace.subscribe((e) => f.feed(e), FLOW_KINDS);
+      opts.onWorld?.(w);
+    },
+  });
+  const summary = p.run();
+  const { run: _run, ...rest } = p;
+  return { ...rest, summary, flows: flows as unknown as FlowBook, events: p.world.sim.steps };
 }
 
 /**

@@ -159,7 +159,7 @@ export const proxySchema = z
   .object({
     type: z.literal('proxy'),
     name: hostName.default('proxy').meta({ description: 'name in the trace (a vantage point with sides inside/outside); applications connect to it by this name' }),
-    profile: z.enum(PROXY_PROFILE_NAMES).default('socks5').meta({ description: 'socks5 (no timeouts), haproxy (timeout client/server 50 s), aws-alb (60 s idle, data only)' }),
+    profile: z.enum(PROXY_PROFILE_NAMES).default('socks5').meta({ description: 'socks5 (no timeouts), haproxy (timeout client/server 50 s), aws-alb (60 s idle, data only), haproxy-2.6 and dante-1.4 (the recorded Debian 12 programs: docs/programs.md)' }),
     ip: z.ipv4().default('203.0.113.1').meta({ description: 'the proxy\'s address: clients connect to it, the target sees it as the peer' }),
     listen: port.meta({ description: 'port the proxy listens on' }),
     target: z.object({ host: hostName, port }).strict().meta({ description: 'where each accepted connection is relayed (SOCKS5: the CONNECT destination; HAProxy: the server line)' }),

@@ -28,7 +28,7 @@ export function tcpDone(c: Conn, err: Errno | null, why: string): void {
   c.setState('CLOSED');
   c.rdShut = true;
   c.wrShut = true;
-  if (errno && c.sim.trace.active) c.sim.trace.emit({ kind: 'error', t: c.sim.now, host: c.stack.name, conn: c.name, errno, detail: why });
+  if (errno && c.sim.trace.on.error) c.sim.trace.emit({ kind: 'error', t: c.sim.now, host: c.stack.name, conn: c.name, errno, detail: why });
   c.stack.removeConn(c);
   c.wake();
 }
@@ -105,7 +105,7 @@ export function armFinWait2(c: Conn): void {
   const twLen = tb.usecs(c.stack.profile.tcp.timeWaitUs);
   const finTime = Math.max(tb.secs(c.stack.sysctl.tcp_fin_timeout), 4 * c.rto - Math.floor(c.rto / 2));
   const expire = (): void => {
-    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'fin-wait-2' });
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'fin-wait-2' });
     tcpDone(c, null, 'FIN_WAIT_2 timeout');
   };
   c.sim.cancel(c.finWait2Timer);
@@ -123,7 +123,7 @@ export function armFinWait2(c: Conn): void {
 export function armTimeWait(c: Conn): void {
   c.sim.cancel(c.timeWaitTimer);
   c.timeWaitTimer = c.sim.at(c.stack.tb.fireTime(c.sim.now, c.stack.tb.usecs(c.stack.profile.tcp.timeWaitUs)), () => {
-    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
     tcpDone(c, null, 'TIME_WAIT over');
   });
 }

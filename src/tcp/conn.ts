@@ -129,7 +129,7 @@ export class Conn {
     const from = this.state;
     if (from === to) return;
     this.state = to;
-    if (this.sim.trace.active) this.sim.trace.emit({ kind: 'state', t: this.sim.now, host: this.stack.name, conn: this.name, from, to });
+    if (this.sim.trace.on.state) this.sim.trace.emit({ kind: 'state', t: this.sim.now, host: this.stack.name, conn: this.name, from, to });
   }
 
   /** Data written by the application and not yet sent. */

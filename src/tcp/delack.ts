@@ -67,7 +67,7 @@ function delackTimer(c: Conn): void {
   } else {
     c.ato = Math.min(c.ato * 2, c.rto);
   }
-  if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'delayed-ack' });
+  if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'delayed-ack' });
   sendAck(c);
 }
 

@@ -80,7 +80,7 @@ const sendWindowRoom = (c: Conn): number => Math.max(0, c.sndWnd - c.inFlight);
 function probeTimer(c: Conn): void {
   c.persistTimer = null;
   if (c.done) return;
-  if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'persist', detail: `probes_out ${c.probesOut}, backoff ${c.backoff}` });
+  if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'persist', detail: `probes_out ${c.probesOut}, backoff ${c.backoff}` });
   if (c.inFlight > 0 || c.unsent === 0) {
     c.probesOut = 0;
     c.probesTstamp = null;

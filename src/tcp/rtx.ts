@@ -101,7 +101,7 @@ function onRtxTimer(c: Conn): void {
   const kind = c.rtxKind;
   c.rtxKind = null;
   if (c.done) return;
-  if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: kind === 'tlp' ? 'loss-probe' : c.state === 'SYN_SENT' ? 'syn' : 'rto' });
+  if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: kind === 'tlp' ? 'loss-probe' : c.state === 'SYN_SENT' ? 'syn' : 'rto' });
   if (kind === 'tlp') return sendLossProbe(c);
   retransmitTimer(c);
 }
@@ -270,7 +270,7 @@ export function armConnectTimeout(c: Conn): void {
   const token = (c.connectTimer = (c.connectTimer ?? 0) + 1);
   c.sim.after(us, () => {
     if (c.connectTimer !== token || c.done || c.state !== 'SYN_SENT') return;
-    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'syn', detail: 'connect timeout (keepinit)' });
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'syn', detail: 'connect timeout (keepinit)' });
     tcpDone(c, 'ETIMEDOUT', 'connection timeout (keepinit)');
   });
 }

@@ -59,7 +59,7 @@ export class Socket {
 
   private record(call: string, start: number, r: Result<unknown>, args?: Record<string, unknown>): void {
     const sim = this.host.sim;
-    if (!sim.trace.active || this.host.quietCalls) return;
+    if (!sim.trace.on.call || this.host.quietCalls) return;
     const v = r.ok ? r.value : undefined;
     const result = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : r.ok ? 0 : undefined;
     sim.trace.emit({
@@ -72,7 +72,7 @@ export class Socket {
   /** Note in the trace that a blocking call is waiting (it is reported as pending if it never returns). */
   private blocking(call: string, start: number, first: boolean): void {
     const sim = this.host.sim;
-    if (first && sim.trace.active && !this.host.quietCalls) sim.trace.emit({ kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call, blocked: true });
+    if (first && sim.trace.on.call && !this.host.quietCalls) sim.trace.emit({ kind: 'call', t: sim.now, start, host: this.host.name, app: this.owner, call, blocked: true });
   }
 
   /**

@@ -91,7 +91,7 @@ describe('MQTT keep alive (3.1.1 §3.1.2.10)', () => {
   const mqtt = (faults: unknown[]) => ({
     hosts: { client: {}, broker: {} }, path: { latency: '0.1ms' }, until: '120s', faults,
     apps: [
-      { host: 'broker', program: { kind: 'mqtt-broker' } },
+      { host: 'broker', program: { kind: 'mqtt-broker', profile: 'spec' } },
       { host: 'client', program: { kind: 'mqtt-client', to: 'broker', keepAlive: 10 } },
     ],
   });
@@ -122,8 +122,8 @@ describe('OpenSSH ServerAliveInterval / ServerAliveCountMax', () => {
     const j = run({
       ...base, until: '200s', faults: [{ at: '40s', type: 'cut' }],
       apps: [
-        { host: 'server', program: { kind: 'ssh-server' } },
-        { host: 'client', program: { kind: 'ssh-client', to: 'server', serverAliveInterval: 10, serverAliveCountMax: 2 } },
+        { host: 'server', program: { kind: 'ssh-server', profile: 'spec' } },
+        { host: 'client', program: { kind: 'ssh-client', to: 'server', serverAliveInterval: 10, serverAliveCountMax: 2, profile: 'spec' } },
       ],
     });
     expect(sends(j, 'client', 52).map(r6)).toEqual([11.0002, 21.0004, 31.0006, 41.0008, 51.0008]);
@@ -136,8 +136,8 @@ describe('OpenSSH ServerAliveInterval / ServerAliveCountMax', () => {
     const j = run({
       ...base, until: '100s', faults: [{ at: '5s', type: 'crash', host: 'client' }],
       apps: [
-        { host: 'server', program: { kind: 'ssh-server', clientAliveInterval: 10, clientAliveCountMax: 0 } },
-        { host: 'client', program: { kind: 'ssh-client', to: 'server' } },
+        { host: 'server', program: { kind: 'ssh-server', clientAliveInterval: 10, clientAliveCountMax: 0, profile: 'spec' } },
+        { host: 'client', program: { kind: 'ssh-client', to: 'server', profile: 'spec' } },
       ],
     });
     expect(decisions(j)).toEqual([]);
@@ -196,8 +196,8 @@ describe('more of each specification', () => {
     const j = run({
       ...base, until: '100s', faults: [{ at: '15s', type: 'crash', host: 'client' }],
       apps: [
-        { host: 'server', program: { kind: 'ssh-server', clientAliveInterval: 10, clientAliveCountMax: 3 } },
-        { host: 'client', program: { kind: 'ssh-client', to: 'server' } },
+        { host: 'server', program: { kind: 'ssh-server', clientAliveInterval: 10, clientAliveCountMax: 3, profile: 'spec' } },
+        { host: 'client', program: { kind: 'ssh-client', to: 'server', profile: 'spec' } },
       ],
     });
     // accepted 1.0003; request at 11.0003 answered at 11.0005; then 21.0005, 31.0005, 41.0005 unanswered → 51.0005
@@ -208,7 +208,7 @@ describe('more of each specification', () => {
     const j = run({
       hosts: { client: {}, broker: {} }, path: { latency: '0.1ms' }, until: '35s',
       apps: [
-        { host: 'broker', program: { kind: 'mqtt-broker' } },
+        { host: 'broker', program: { kind: 'mqtt-broker', profile: 'spec' } },
         { host: 'client', program: { kind: 'mqtt-client', to: 'broker', keepAlive: 10, publishEvery: '3s', publishBytes: 40 } },
       ],
     });

@@ -15,7 +15,7 @@ import { natRefusals, natSysctls } from '../../calibrate/nat.ts';
 import { nsPrefix } from '../../calibrate/netns.ts';
 import { calibrateRun } from '../../calibrate/fit.ts';
 import { renderDiff } from '../../calibrate/render.ts';
-import { loadScenario } from '../../calibrate/suite.ts';
+import { loadFixture, loadScenario } from '../../calibrate/suite.ts';
 import { scenarioSchema, type Scenario } from '../../src/scenarios/schema.ts';
 
 const ourNamespaces = (): string[] => {
@@ -69,16 +69,28 @@ describe('runOnKernel', () => {
     // Assert: what the application saw
     const recv = run.calls.find((c) => c.host === 'client' && c.call === 'recv');
     expect(recv?.errno).toBe('ECONNRESET');
+    // the client's probe (SND.UNA − 1) and the new kernel's bare RST with seq = the probe's ack
+    const atClient = run.packets.filter((p) => p.at === 'client' && p.t > 0.5);
+    expect(atClient.map((p) => `${p.dir} ${p.flags} ${p.seq}:${p.ack} ${p.kind ?? ''}`)).toEqual(['tx . 0:1 keepalive', 'rx R 1:0 reset']);
     expect(run.kernel.hz).toBeGreaterThan(0);
     // the reboot's real timing is recorded, so a slow reboot on a busy machine is replayed as it was
     const reboot = run.faults?.[0];
     expect(reboot?.up).toBeGreaterThan(reboot?.start ?? Infinity);
     // nothing left behind
     expect(ourNamespaces()).toEqual([]);
+    // each host's calls and each vantage point's packets, in order, as in the recorded fixture
+    // (times aside, and the interleaving of the two hosts too: that is the scheduler's)
+    const shape = (r: typeof run): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const c of r.calls) (out[`calls ${c.host}`] ??= []).push(`${c.call} ${c.errno ?? String(c.result ?? '')}`);
+      for (const p of r.packets) (out[`packets ${p.at}`] ??= []).push(`${p.dir} ${p.flags} ${p.kind ?? ''}`);
+      return out;
+    };
+    expect(shape(run)).toEqual(shape(loadFixture('reboot-keepalive')));
     // The simulator, replaying this run (call and fault times as they happened, fitted jiffy
     // phase), makes the same calls with the same outcomes and puts the same packets on the wire.
     // Times are not part of this verdict: a busy machine can run a timer callback a jiffy late
-    // (`keepalive-lab calibrate` reports them); the sequence does not depend on load.
+    // (`npx keepalive-lab calibrate` reports them); the sequence does not depend on load.
     const { diff } = calibrateRun(run, scenario);
     const sequence = diff.rows.filter((r) => r.verdict === 'missing-in-sim' || r.verdict === 'extra-in-sim');
     expect(sequence, renderDiff(diff, 'reboot-keepalive: live kernel vs replayed simulator')).toEqual([]);

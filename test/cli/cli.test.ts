@@ -2,7 +2,7 @@
  * The command line as a user meets it: exit codes (0 ok, 2 bad input), one clear line per
  * problem naming the field and the allowed range, never a stack trace.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,5 +108,60 @@ describe('keepalive-lab CLI', () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out) as { properties: Record<string, unknown> };
     expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['hosts', 'path', 'apps', 'faults', 'seed', 'until']));
+  });
+
+  it('--summary keeps no trace and prints the verdict, programs, connections and keepalive counts', async () => {
+    const r = await cli('run', 'seed000-cable-pull', '--summary');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('seed 1; ran to 220.000000 s; 109 events simulated; no trace kept (--summary)');
+    expect(r.out).toContain('verdict: server got ETIMEDOUT at 149.386441 s (16.386 s after the fault)');
+    expect(r.out).toContain('  server/server: 1 program; no failure: 0; learned: ETIMEDOUT ×1 (at 149.386441 s; 16.386 s after the fault)');
+    expect(r.out).toMatch(/^ {2}server:22345>client:57731 +up 1\.000150 {2}aborted 149\.386441 ETIMEDOUT \(keepalive timeout\)$/m);
+    expect(r.out).toContain('keepalive: client 15 probes, 12 replies, 1,404 B; server 15 probes, 12 replies, 1,404 B; 59 packets sent in all');
+    expect(r.out).not.toContain('Flags ['); // no packet lines
+  });
+
+  it('--summary --json is one keepalive-lab/summary@1 document with every connection and middlebox', async () => {
+    const r = await cli('run', 'seed001-nat-table', '--summary', '--json');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out) as { format: string; events: number; connections: { conn: string; nat?: { fate: string; at?: number } }[]; middleboxes: { name: string; evicted: number }[] };
+    expect(d.format).toBe('keepalive-lab/summary@1');
+    expect(d.connections).toHaveLength(6);
+    expect(d.connections[0]).toMatchObject({ conn: 'client:57731>server:8000', nat: { fate: 'evicted', at: 20 } });
+    expect(d.middleboxes).toEqual([expect.objectContaining({ name: 'router', evicted: 1 })]);
+  });
+
+  it('--summary refuses outputs that need the trace, and --flows needs --summary', async () => {
+    const a = await cli('run', 'seed000-cable-pull', '--summary', '--svg', 'x.svg', '--verbose');
+    expect(a.code).toBe(2);
+    expect(a.err).toBe('error: --summary keeps no trace, so it cannot give --svg, --verbose (run without --summary for those)\n');
+    const b = await cli('run', 'seed000-cable-pull', '--flows', '3');
+    expect(b.code).toBe(2);
+    expect(b.err).toBe('error: --flows: only with --summary\n');
+  });
+
+  it('--stream prints the same trace as it goes, and writes --pcap and --jsonl as it goes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+    const kept = await cli('run', 'seed001-nat-table', '--vantage', 'client,router', '--pcap', join(dir, 'a.pcap'));
+    const streamed = await cli('run', 'seed001-nat-table', '--vantage', 'client,router', '--stream', '--pcap', join(dir, 'b.pcap'), '--jsonl', join(dir, 'b.jsonl'));
+    expect(streamed.code).toBe(0);
+    expect(streamed.out).toBe(kept.out);
+    expect(readFileSync(join(dir, 'b.pcap'))).toEqual(readFileSync(join(dir, 'a.pcap')));
+    const lines = readFileSync(join(dir, 'b.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
+    expect(lines[0]?.type).toBe('run');
+    expect(lines.at(-1)?.type).toBe('summary');
+    expect(new Set(lines.map((l) => l.type))).toEqual(new Set(['run', 'packet', 'call', 'event', 'summary']));
+  });
+
+  it('--stream refuses what needs the whole trace, and a refused run leaves no file behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kal-'));
+    const r = await cli('run', 'seed000-cable-pull', '--stream', '--json', '--jsonl', join(dir, 'x.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: --stream keeps no trace, so it cannot give --json (run without --stream for those)\n');
+    const bad = await cli('run', 'seed000-cable-pull', '--stream', '--pcap', join(dir, 'y.pcap'), '--pcap-at', 'mars');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--pcap-at: no vantage point 'mars'");
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await cli('run', 'seed000-cable-pull', '--jsonl', join(dir, 'z.jsonl'))).err).toBe('error: --jsonl: only with --stream (the whole run as one document is --json)\n');
   });
 });

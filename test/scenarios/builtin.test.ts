@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinNames, loadScenario } from '../../sim/load.ts';
-import { runScenario } from '../../src/scenarios/run.ts';
+import { runScenario, runSummary } from '../../src/scenarios/run.ts';
 import { humanTrace } from '../../src/report/human.ts';
 import { checkExpectations } from '../../src/scenarios/expect.ts';
 
@@ -45,6 +45,17 @@ describe.each(builtinNames())('built-in scenario %s', (name) => {
 
   goldenIt(name)('produces the golden JSON document', () => {
     golden(`${name}.json`, JSON.stringify(run.json, null, 1) + '\n');
+  });
+
+  it('gives the same summary when no trace is kept (run --summary), and the same events', () => {
+    const bare = runSummary(scenario);
+    expect(bare.summary).toEqual(run.json.summary);
+    expect(bare.events).toBe(run.world.sim.steps);
+    // every connection endpoint the document shows coming up is in the flow book, with its abort
+    const up = run.json.events.filter((e) => e.kind === 'state' && / -> ESTABLISHED$/.test(e.detail)).map((e) => e.detail.split(' ')[0]);
+    expect(bare.flows.flows().filter((f) => f.up !== null).map((f) => f.conn).sort()).toEqual([...new Set(up)].sort());
+    const aborted = run.json.summary.aborts.map((a) => `${a.conn} ${a.errno}`).sort();
+    expect(bare.flows.flows().filter((f) => f.errno).map((f) => `${f.conn} ${f.errno}`).sort()).toEqual(aborted);
   });
 
   it('is deterministic: the same seed gives the same document, also with the keepalive machines run as xstate actors', () => {

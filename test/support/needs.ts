@@ -33,7 +33,10 @@ const has = (n: Need): boolean => {
 
 export const TSHARK: Need = { name: 'tshark', install: 'apt-get install tshark', check: () => onPath('tshark', ['-v']) };
 
-/** root, network namespaces, iptables, tcpdump and ethtool: the real-kernel calibration harness. */
+/** jq: the docs' recipes for the --json document pipe through it (test/docs). */
+export const JQ: Need = { name: 'jq', install: 'apt-get install jq', check: () => onPath('jq') };
+
+/** root, network namespaces, iptables, tcpdump, ethtool and ping: the real-kernel calibration harness. */
 export const NETNS: Need = {
   name: 'root with network namespaces, iptables, tcpdump and ethtool',
   install: 'run as root; apt-get install iproute2 iptables tcpdump ethtool iputils-ping',
@@ -68,6 +71,8 @@ export const DEJAVU: Need = {
 /** Debian's Chromium, driven by playwright-core (no browser download): the browser lab's tests (test/lab/). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM: Need = { name: 'Chromium', install: 'apt-get install chromium', check: () => onPath(CHROMIUM_PATH, ['--version']) };
+/** A Redis server binary (distributed sweeps: the tests start their own on a free port). */
+export const REDIS: Need = { name: 'redis-server', install: 'apt-get install redis-server', check: () => onPath('redis-server', ['--version']) && onPath('redis-cli', ['--version']) };
 
 /** The line a skipped test carries (and the failure CI reports instead). */
 export const skipLine = (n: Need): string => `needs ${n.name} (${n.install})`;
@@ -103,3 +108,10 @@ export function tempFile(name: string, text: string | Uint8Array): string {
   writeFileSync(p, text);
   return p;
 }
+
+/** The real programs of calibrate/programs (issue 19): Debian's mosquitto, OpenSSH, HAProxy, Dante. */
+export const PROGRAMS: Need = {
+  name: 'mosquitto, sshd, haproxy and danted',
+  install: 'apt-get install mosquitto openssh-server openssh-client haproxy dante-server',
+  check: () => ['/usr/sbin/mosquitto', '/usr/sbin/sshd', '/usr/sbin/haproxy', '/usr/sbin/danted'].every((f) => spawnSync('test', ['-x', f]).status === 0),
+};

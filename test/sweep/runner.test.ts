@@ -101,8 +101,10 @@ describe('keepalive-lab sweep', () => {
     writeFileSync(f, 'scenario: seed002-probe-ack\nvary:\n  path.loss: [0, 0.5]\nseeds: 2\nmetrics: [falseAlarm, overhead]\n');
     const a = await cli('sweep', '--file', f, '--workers', '1');
     const b = await cli('sweep', 'seed002-probe-ack', '--vary', 'path.loss=0,0.5', '--seeds', '2', '--metrics', 'falseAlarm,overhead', '--workers', '1');
+    const c = await cli('sweep', f, '--workers', '1'); // sweep FILE: the same as --file FILE
     expect(a.code).toBe(0);
     expect(a.out).toBe(b.out);
+    expect(c).toEqual(a);
     expect(a.out).toContain('falseAlarm');
     expect(a.err).toBe(''); // no progress bar when stderr is not a terminal
   });

@@ -98,11 +98,21 @@ function nextState(t: CtTrack, dir: CtDir, s: Segment): CtState {
  * state's timeout; a mid-stream pickup without a reply is capped at UNACK too.
  */
 export function ctPacket(t: CtTrack, dir: CtDir, s: Segment, cfg: NatConfig): CtVerdict {
+  const v = ctPacketTimeout(t, dir, s, cfg);
+  return v === KEEP ? { kind: 'keep' } : v === KILL ? { kind: 'kill' } : { kind: 'refresh', timeout: v };
+}
+
+/** `ctPacketTimeout` results other than a timeout (µs ≥ 0). */
+export const KEEP = -1;
+export const KILL = -2;
+
+/** ctPacket without an object per packet (the NAT's packet path): the timeout, or KEEP / KILL. */
+export function ctPacketTimeout(t: CtTrack, dir: CtDir, s: Segment, cfg: NatConfig): number {
   const other: CtDir = dir === ORIG ? REPLY : ORIG;
   const old = t.state;
-  if (!t.seenReply && s.flags & RST) return { kind: 'kill' }; // no reply seen yet: a RST deletes the entry at once
+  if (!t.seenReply && s.flags & RST) return KILL; // no reply seen yet: a RST deletes the entry at once
   if (!t.seenReply && old === 'SYN_SENT' && dir === ORIG && (s.flags & (SYN | ACK)) === SYN && t.end[ORIG] !== undefined) {
-    return { kind: 'keep' }; // a retransmitted SYN does not renew the timeout
+    return KEEP; // a retransmitted SYN does not renew the timeout
   }
   t.state = nextState(t, dir, s);
   if (t.state === 'SYN_SENT' && old !== 'SYN_SENT') {
@@ -128,14 +138,21 @@ export function ctPacket(t: CtTrack, dir: CtDir, s: Segment, cfg: NatConfig): Ct
     const l = t.last;
     if (l && l.dir === dir && l.seq === s.seq && l.ack === s.ack && l.end === end && l.win === s.win) t.retrans++;
     else {
-      t.last = { dir, seq: s.seq, ack: s.ack, end, win: s.win };
+      if (l) {
+        // the record is reused: one per flow, not one per packet
+        l.dir = dir;
+        l.seq = s.seq;
+        l.ack = s.ack;
+        l.end = end;
+        l.win = s.win;
+      } else t.last = { dir, seq: s.seq, ack: s.ack, end, win: s.win };
       t.retrans = 0;
     }
   }
   const seenBefore = t.seenReply;
   if (seenBefore && !t.assured && (old === 'SYN_RECV' || old === 'ESTABLISHED') && t.state === 'ESTABLISHED') t.assured = true;
   if (dir === REPLY) t.seenReply = true;
-  return { kind: 'refresh', timeout: ctTimeout(t, cfg, seenBefore) };
+  return ctTimeout(t, cfg, seenBefore);
 }
 
 /** Timer selection, nat.md §2.1 steps 1–5 plus the pickup cap. */

@@ -13,7 +13,7 @@ import type { Rng } from '../../engine/rng.ts';
 import { ACK, FIN, RST, SYN, flagString, type IcmpPacket, type Packet, type Segment, type TcpPacket } from '../../wire/segment.ts';
 import { seqAdd } from '../../wire/seq.ts';
 import type { Hop, Middlebox } from '../network.ts';
-import { ctPacket, newTrack, ORIG, REPLY, type CtDir, type CtTrack, type CtVerdict } from './conntrack.ts';
+import { ctPacketTimeout, KEEP, KILL, newTrack, ORIG, REPLY, type CtDir, type CtTrack } from './conntrack.ts';
 import { admit, timedOut, type EvictView } from './evict.ts';
 import { allocatePort } from './ports.ts';
 import type { NatConfig } from './profiles.ts';
@@ -81,6 +81,11 @@ export class Nat implements Middlebox {
   readonly stats = { created: 0, expired: 0, evicted: 0, refused: 0, dropped: 0, resets: 0 };
   private readonly byInside = new Map<string, NatEntry>();
   private readonly byOutside = new Map<string, NatEntry>();
+  // The packet path's indexes: numbers, not tuple strings (no string built per packet).
+  // Addresses are numbered as first seen; the maps above keep creation order for views and eviction.
+  private readonly ipNo = new Map<string, number>();
+  private readonly inIdx = new Map<number, Map<number, NatEntry>>();
+  private readonly outIdx = new Map<number, NatEntry>();
   /** mappings held per inside address (RFC 6888 REQ-4 quota) */
   private readonly perHost = new Map<string, number>();
   private serial = 0;
@@ -115,16 +120,34 @@ export class Nat implements Middlebox {
     return [...this.byInside.values()].filter((e) => !timedOut(e, this.sim.now)).sort((a, b) => a.seq - b.seq);
   }
 
+  private ipNumber(ip: string): number {
+    let n = this.ipNo.get(ip);
+    if (n === undefined) this.ipNo.set(ip, (n = this.ipNo.size));
+    return n;
+  }
+
+  private findInside(src: string, sport: number, dst: string, dport: number): NatEntry | undefined {
+    const a = this.ipNo.get(src);
+    const b = this.ipNo.get(dst);
+    if (a === undefined || b === undefined) return undefined;
+    return this.inIdx.get(a * 65536 + sport)?.get(b * 65536 + dport);
+  }
+
+  private findOutside(remote: string, rport: number, port: number): NatEntry | undefined {
+    const a = this.ipNo.get(remote);
+    return a === undefined ? undefined : this.outIdx.get((a * 65536 + rport) * 65536 + port);
+  }
+
   /** The live entry of an inside flow, if any. */
   lookup(src: string, sport: number, dst: string, dport: number): NatEntry | undefined {
-    const e = this.byInside.get(insideKey(src, sport, dst, dport));
+    const e = this.findInside(src, sport, dst, dport);
     return e && !timedOut(e, this.sim.now) ? e : undefined;
   }
 
   private fromInside(pkt: Packet, next: (p: Packet) => void): void {
     if (pkt.proto !== 'tcp') return next(pkt); // ICMP is not translated (RFC 5508 not modelled)
     const s = pkt.seg;
-    let e = this.byInside.get(insideKey(pkt.src, s.sport, pkt.dst, s.dport));
+    let e = this.findInside(pkt.src, s.sport, pkt.dst, s.dport);
     if (e && timedOut(e, this.sim.now)) {
       this.expire(e);
       e = undefined;
@@ -136,8 +159,9 @@ export class Nat implements Middlebox {
       if (!e) return;
     }
     this.see('inside', 'rx', pkt);
-    this.account(e, ORIG, ctPacket(e.ct, ORIG, s, this.cfg));
-    const out: TcpPacket = { ...pkt, src: this.ip, seg: e.port === s.sport ? s : { ...s, sport: e.port } };
+    this.account(e, ORIG, ctPacketTimeout(e.ct, ORIG, s, this.cfg));
+    const seg = e.port === s.sport ? s : { ...s, sport: e.port };
+    const out: TcpPacket = pkt.tag === undefined ? { proto: 'tcp', src: this.ip, dst: pkt.dst, seg } : { proto: 'tcp', src: this.ip, dst: pkt.dst, seg, tag: pkt.tag };
     this.see('outside', 'tx', out);
     next(out);
   }
@@ -145,31 +169,32 @@ export class Nat implements Middlebox {
   private fromOutside(pkt: Packet, next: (p: Packet) => void): void {
     if (pkt.proto !== 'tcp') return next(pkt);
     const s = pkt.seg;
-    let e = pkt.dst === this.ip ? this.byOutside.get(outsideKey(pkt.src, s.sport, s.dport)) : undefined;
+    let e = pkt.dst === this.ip ? this.findOutside(pkt.src, s.sport, s.dport) : undefined;
     if (e && timedOut(e, this.sim.now)) {
       this.expire(e);
       e = undefined;
     }
     if (!e) return this.noEntry(pkt, 'outside');
     this.see('outside', 'rx', pkt);
-    this.account(e, REPLY, ctPacket(e.ct, REPLY, s, this.cfg));
-    const inb: TcpPacket = { ...pkt, dst: e.src, seg: e.sport === s.dport ? s : { ...s, dport: e.sport } };
+    this.account(e, REPLY, ctPacketTimeout(e.ct, REPLY, s, this.cfg));
+    const seg = e.sport === s.dport ? s : { ...s, dport: e.sport };
+    const inb: TcpPacket = pkt.tag === undefined ? { proto: 'tcp', src: pkt.src, dst: e.src, seg } : { proto: 'tcp', src: pkt.src, dst: e.src, seg, tag: pkt.tag };
     this.see('inside', 'tx', inb);
     next(inb);
   }
 
   /** Apply the tracker's verdict: arm the new deadline (if this direction refreshes), or delete. */
-  private account(e: NatEntry, dir: CtDir, v: CtVerdict): void {
-    if (v.kind === 'kill') {
+  private account(e: NatEntry, dir: CtDir, v: number): void {
+    if (v === KILL) {
       this.remove(e);
       this.event('expire', `deleted ${e.flow}: RST before any reply`);
       return;
     }
-    if (v.kind === 'keep') return;
-    e.timeout = v.timeout;
+    if (v === KEEP) return;
+    e.timeout = v;
     if (dir === REPLY && this.cfg.refresh === 'outbound') return;
     e.lastUsed = this.sim.now;
-    e.expiresAt = this.sim.now + v.timeout;
+    e.expiresAt = this.sim.now + v;
     this.arm(e);
   }
 
@@ -195,12 +220,18 @@ export class Nat implements Middlebox {
         this.event('evict', `evicted ${v.flow} (${v.ct.state}, idle ${secs(now - v.lastUsed)} s): table full, policy ${adm.why}`);
       }
     }
-    const port = allocatePort(s.sport, this.cfg.ports, this.cfg.preservePort, (p) => this.byOutside.has(outsideKey(pkt.dst, s.dport, p)), this.rng);
+    const port = allocatePort(s.sport, this.cfg.ports, this.cfg.preservePort, (p) => this.findOutside(pkt.dst, s.dport, p) !== undefined, this.rng);
     if (port === null) return this.refuse(pkt, 'no free port', `no free port in ${this.cfg.ports[0]}-${this.cfg.ports[1]}`);
     const ct = newTrack(s) as CtTrack; // non-null: RSTs never reach create()
     const e = new NatEntry(++this.serial, pkt.src, s.sport, pkt.dst, s.dport, port, ct, now);
     this.byInside.set(insideKey(e.src, e.sport, e.dst, e.dport), e);
     this.byOutside.set(outsideKey(e.dst, e.dport, port), e);
+    const si = this.ipNumber(e.src);
+    const di = this.ipNumber(e.dst);
+    let m = this.inIdx.get(si * 65536 + e.sport);
+    if (!m) this.inIdx.set(si * 65536 + e.sport, (m = new Map()));
+    m.set(di * 65536 + e.dport, e);
+    this.outIdx.set((di * 65536 + e.dport) * 65536 + port, e);
     this.perHost.set(e.src, (this.perHost.get(e.src) ?? 0) + 1);
     this.stats.created++;
     this.event('map', `new mapping ${e.flow} as ${this.ip}:${port}${port === s.sport ? ' (port preserved)' : ''}${syn ? '' : ', picked up mid-stream'}`);
@@ -265,6 +296,12 @@ export class Nat implements Middlebox {
     e.timer = null;
     this.byInside.delete(insideKey(e.src, e.sport, e.dst, e.dport));
     this.byOutside.delete(outsideKey(e.dst, e.dport, e.port));
+    const si = this.ipNumber(e.src);
+    const di = this.ipNumber(e.dst);
+    const m = this.inIdx.get(si * 65536 + e.sport);
+    m?.delete(di * 65536 + e.dport);
+    if (m?.size === 0) this.inIdx.delete(si * 65536 + e.sport);
+    this.outIdx.delete((di * 65536 + e.dport) * 65536 + e.port);
     this.perHost.set(e.src, (this.perHost.get(e.src) ?? 1) - 1);
   }
 
@@ -295,13 +332,13 @@ export class Nat implements Middlebox {
 
   private see(side: 'inside' | 'outside', dir: 'tx' | 'rx', pkt: Packet, dropped?: string): void {
     const trace = this.sim.trace;
-    if (!trace.active) return;
+    if (!trace.on.packet) return;
     trace.emit({ kind: 'packet', t: this.sim.now, at: this.name, side, dir, pkt, ...(dropped ? { dropped } : {}) });
   }
 
   private event(action: NatEvent['action'], detail: string): void {
     const trace = this.sim.trace;
-    if (trace.active) trace.emit({ kind: 'nat', t: this.sim.now, nat: this.name, action, detail });
+    if (trace.on.nat) trace.emit({ kind: 'nat', t: this.sim.now, nat: this.name, action, detail });
   }
 }
 

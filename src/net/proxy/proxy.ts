@@ -203,7 +203,7 @@ export class AppProxy implements Middlebox {
 
   private event(action: NatEvent['action'], detail: string): void {
     const trace = this.sim.trace;
-    if (trace.active) trace.emit({ kind: 'nat', t: this.sim.now, nat: this.name, action, detail });
+    if (trace.on.nat) trace.emit({ kind: 'nat', t: this.sim.now, nat: this.name, action, detail });
   }
 }
 

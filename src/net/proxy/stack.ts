@@ -44,7 +44,7 @@ export class ProxyStack extends Host {
 
   protected override capture(dir: 'tx' | 'rx', pkt: Packet, dropped?: string): void {
     const trace = this.sim.trace;
-    if (!trace.active) return;
+    if (!trace.on.packet) return;
     const side = dir === 'rx' ? this.rxSide : this.insidePeers.has(pkt.dst) ? 'inside' : 'outside';
     trace.emit({ kind: 'packet', t: this.sim.now, at: this.name, side, dir, pkt, ...(dropped ? { dropped } : {}) });
   }

@@ -92,7 +92,7 @@ class ConnKeepaliveHost implements KeepaliveHost {
 
   fired(): void {
     const c = this.c;
-    if (c.sim.trace.active) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'keepalive', detail: `probes_out ${c.probesOut}, idle ${c.stack.tb.toMicros(c.idleTicks()) / 1e6}s` });
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'keepalive', detail: `probes_out ${c.probesOut}, idle ${c.stack.tb.toMicros(c.idleTicks()) / 1e6}s` });
   }
 }
 
@@ -129,7 +129,7 @@ export function enableKeepalive(c: Conn): void {
 function createKeepalive(c: Conn): KeepaliveRun {
   const host = keepaliveHost(c);
   let observe: ((state: string) => void) | null = null;
-  if (c.sim.trace.active) {
+  if (c.sim.trace.on.machine) {
     let last = 'off';
     observe = (now) => {
       if (now !== last) {

@@ -24,7 +24,7 @@
  * change behind the compiled form's back; test/tcp/keepalive.compiled.test.ts drives this and
  * an xstate actor with the same random sequences and asserts identical effects and timers.
  */
-import type { Handle, Sim } from '../../engine/sim.ts';
+import type { Handle } from '../../engine/sim.ts';
 import { KEEPALIVE_ASSIGNS, KEEPALIVE_DELAYS, KEEPALIVE_EFFECTS, KEEPALIVE_GUARDS, keepaliveMachine, type KeepaliveContext, type KeepaliveEvent, type KeepaliveHost } from './machine.ts';
 
 type Guard = (c: KeepaliveContext) => boolean;
@@ -299,10 +299,9 @@ export class CompiledKeepalive implements KeepaliveContext {
 
   /** The first transition whose guard holds (document order, leaf first). */
   private first(ts: Transition[]): Transition | null {
-    const ctx: KeepaliveContext = this;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i] as Transition;
-      if (!t.guard || t.guard(ctx)) return t;
+      if (!t.guard || t.guard(this)) return t;
     }
     return null;
   }
