@@ -13,11 +13,14 @@
  * otherwise it is enabled at runtime (v8.setFlagsFromString + vm, as jest's leak detector
  * does); `--no-gc` skips the memory figures instead. See bench/README.md.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { makeHold, prepareArrayHeap, prepareEventQueue, prepareSim, type HoldWorkload, type Prepared } from './queue.ts';
 import { buildStack, runStack, stackResult, type StackResult, type StackSpec } from './stack.ts';
+import { bigCases, caseRow, CASE_HEADERS, runCase } from './big-cases.ts';
 
 // ---------------------------------------------------------------- options
 
@@ -123,24 +126,37 @@ interface Row {
   events: number;
   /** wall ms of every timed run */
   walls: number[];
+  /** CPU ms (this process, all threads) of every timed run: the rates use it, so other jobs on the machine disturb them less */
+  cpus: number[];
   check: string;
-  /** events/s of the array heap this row is compared with */
+  /** events per CPU second of the array heap this row is compared with */
   base?: number;
 }
-const evps = (r: Row): number => r.events / (median(r.walls) / 1000);
+/** events per CPU second */
+const evps = (r: Row): number => r.events / (median(r.cpus) / 1000);
+/** CPU time and wall time of `f`, ms */
+function timed<T>(f: () => T): { value: T; cpu: number; wall: number } {
+  const c = process.cpuUsage();
+  const a = performance.now();
+  const value = f();
+  const wall = performance.now() - a;
+  const u = process.cpuUsage(c);
+  return { value, cpu: (u.user + u.system) / 1000, wall };
+}
 const spread = (r: Row): string => {
   if (r.walls.length < 2) return '-';
-  const m = median(r.walls);
-  return `±${fixed((100 * (Math.max(...r.walls) - Math.min(...r.walls))) / 2 / m, 1)}%`;
+  const m = median(r.cpus);
+  return `±${fixed((100 * (Math.max(...r.cpus) - Math.min(...r.cpus))) / 2 / m, 1)}%`;
 };
 function printRows(rows: Row[]): void {
   console.log(
     table(
-      ['case', 'events', 'wall ms', 'spread', 'events/s', 'vs heap', 'check'],
+      ['case', 'events', 'wall ms', 'CPU ms', 'spread', 'events/CPU s', 'vs heap', 'check'],
       rows.map((r) => [
         r.name,
         group(r.events),
         fixed(median(r.walls), 1),
+        fixed(median(r.cpus), 1),
         spread(r),
         group(evps(r)),
         r.base ? `${fixed(evps(r) / r.base, 3)}x` : '-',
@@ -195,7 +211,7 @@ const qcase = (name: string, w: HoldWorkload, prepare: (w: HoldWorkload) => Prep
   name,
   w,
   prepare,
-  row: { name, events: w.events, walls: [], check: '' },
+  row: { name, events: w.events, walls: [], cpus: [], check: '' },
 });
 const queueCases: QueueCase[] = [
   qcase('array-heap (baseline)', hold0, prepareArrayHeap),
@@ -206,13 +222,11 @@ const queueCases: QueueCase[] = [
   qcase('Sim.at/run, 20% cancelled', hold20, prepareSim),
 ];
 
-function timeQueue(c: QueueCase, w: HoldWorkload): { ms: number; check: string } {
+function timeQueue(c: QueueCase, w: HoldWorkload): { ms: number; cpu: number; check: string } {
   settle();
   const p = c.prepare(w);
-  const a = performance.now();
-  p.run();
-  const ms = performance.now() - a;
-  return { ms, check: p.check() };
+  const t = timed(() => p.run());
+  return { ms: t.wall, cpu: t.cpu, check: p.check() };
 }
 for (let rep = -1; rep < plan.queueReps; rep++) {
   for (const c of queueCases) {
@@ -220,8 +234,9 @@ for (let rep = -1; rep < plan.queueReps; rep++) {
       timeQueue(c, c.w === hold0 ? warm0 : warm20); // warm-up
       continue;
     }
-    const { ms, check } = timeQueue(c, c.w);
+    const { ms, cpu, check } = timeQueue(c, c.w);
     c.row.walls.push(ms);
+    c.row.cpus.push(cpu);
     if (c.row.check !== '' && c.row.check !== check) fail(`${c.name}: order checksum changed between runs (${c.row.check} vs ${check})`);
     c.row.check = check;
   }
@@ -247,7 +262,7 @@ interface StackCase {
   row: Row;
   result?: StackResult;
 }
-const scase = (name: string, spec: StackSpec, reps: number): StackCase => ({ name, spec, reps, row: { name, events: 0, walls: [], check: '' } });
+const scase = (name: string, spec: StackSpec, reps: number): StackCase => ({ name, spec, reps, row: { name, events: 0, walls: [], cpus: [], check: '' } });
 const ka = (s: StackSpec): string => (s.keepalive ? `ka ${s.keepalive.tcp_keepalive_time}/${s.keepalive.tcp_keepalive_intvl}/${s.keepalive.tcp_keepalive_probes}` : 'ka 7200/75/9');
 const spec = (pairs: number, clientHosts: number, keepalive: StackSpec['keepalive'], virtualUs: number, record = false): StackSpec => ({
   pairs,
@@ -287,10 +302,10 @@ console.log('timed: building the world and running it; events = Sim.steps (execu
 for (const c of stackCases) {
   for (let rep = 0; rep < c.reps; rep++) {
     settle();
-    const a = performance.now();
-    const { result } = runStack(c.spec);
-    const ms = performance.now() - a;
-    c.row.walls.push(ms);
+    const t = timed(() => runStack(c.spec));
+    const { result } = t.value;
+    c.row.walls.push(t.wall);
+    c.row.cpus.push(t.cpu);
     c.row.events = result.events;
     if (c.row.check !== '' && c.row.check !== result.checksum) fail(`${c.name}: packet counts changed between runs (${c.row.check} vs ${result.checksum})`);
     c.row.check = result.checksum;
@@ -305,10 +320,10 @@ console.log('vs heap: against the array heap on the plain hold workload. check: 
 console.log('');
 console.log(
   table(
-    ['case', 'packets', 'lost', 'established', 'trace records', 'virtual s / wall s', 'runs'],
+    ['case', 'packets', 'lost', 'established', 'trace records', 'virtual s / CPU s', 'runs'],
     stackCases.map((c) => {
       const r = c.result as StackResult;
-      return [c.name, group(r.packets), group(r.lost), `${group(r.established)}/${group(2 * c.spec.pairs)}`, group(r.traceRecords), group(c.spec.virtualUs / 1000 / median(c.row.walls)), String(c.row.walls.length)];
+      return [c.name, group(r.packets), group(r.lost), `${group(r.established)}/${group(2 * c.spec.pairs)}`, group(r.traceRecords), group(c.spec.virtualUs / 1000 / median(c.row.cpus)), String(c.row.walls.length)];
     }),
   ),
 );
@@ -320,12 +335,12 @@ if (traceOn.row.check !== traceOff.row.check) fail('recording the trace changed 
 console.log('');
 console.log(
   `trace cost (${named(ka60Trace)}): record on runs at ${fixed(evps(traceOn.row) / evps(traceOff.row), 3)}x the events/s of record off` +
-    ` (${fixed(median(traceOn.row.walls), 0)} vs ${fixed(median(traceOff.row.walls), 0)} ms), ${group((traceOn.result as StackResult).traceRecords)} records kept.`,
+    ` (${fixed(median(traceOn.row.cpus), 0)} vs ${fixed(median(traceOff.row.cpus), 0)} ms CPU), ${group((traceOn.result as StackResult).traceRecords)} records kept.`,
 );
 const ka60Case = stackCases[0] as StackCase;
 if (ka60.virtualUs < 24 * HOUR) {
-  const projected = (median(ka60Case.row.walls) / 1000) * ((24 * HOUR) / ka60.virtualUs);
-  console.log(`projected wall time for 1k pairs, ka 60/10/3, 24 h at this rate: ${fixed(projected, 0)} s (run --full to measure it).`);
+  const projected = (median(ka60Case.row.cpus) / 1000) * ((24 * HOUR) / ka60.virtualUs);
+  console.log(`projected CPU time for 1k pairs, ka 60/10/3, 24 h at this rate: ${fixed(projected, 0)} s (run --full to measure it).`);
 }
 
 // ---------------------------------------------------------------- memory
@@ -358,6 +373,19 @@ if (!gc) {
       ` (${mib(after - before)} for ${group(memSpec.pairs)} pairs, ${group(off.established)} endpoints);` +
       ` trace: ${group(perRecord)} bytes per record (${group(on.traceRecords)} records, ${mib(traceBytes)}).`,
   );
+}
+
+// ---------------------------------------------------------------- big runs through the CLI
+
+{
+  const dir = mkdtempSync(join(os.tmpdir(), 'kal-bench-big-'));
+  const quickForms = mode !== 'full';
+  console.log('');
+  console.log(`big runs through the CLI (bin/keepalive-lab.mjs, compiled), one process each, ${quickForms ? 'quick forms (--full: the literal sizes)' : 'literal sizes'}; vs heap against the array heap above (${group(evps(baseline.row))} events per CPU s):`);
+  const rows: string[][] = [];
+  for (const [i, c] of bigCases(quickForms, dir).entries()) rows.push(caseRow(c, await runCase(c, i, dir), evps(baseline.row)));
+  console.log(table(CASE_HEADERS, rows, 1));
+  rmSync(dir, { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- determinism summary

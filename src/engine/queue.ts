@@ -52,7 +52,7 @@ export class EventQueue {
   lastTime: Micros = 0;
   lastSeq = 0;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = 64) {
     this.times = new Float64Array(capacity);
     this.seqs = new Float64Array(capacity);
     this.slotAt = new Int32Array(capacity);
