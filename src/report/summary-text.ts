@@ -108,7 +108,13 @@ export function summaryText(o: SummaryOutcome, sc: Scenario, opts: SummaryTextOp
   const lines: string[] = [];
   lines.push(`${sc.name}${sc.description ? `: ${sc.description}` : ''}`);
   lines.push(`seed ${doc.seed}; ran to ${s6(doc.endedAt)} s; ${n(doc.events)} events simulated; no trace kept (--summary)`);
-  lines.push('', `verdict: ${cut(doc.summary.verdict, 600)}`);
+  const ds = doc.summary.detections;
+  // many programs: the verdict lists every one; say how many and the first, the groups below say the rest
+  const verdict =
+    ds.length > 3
+      ? `${n(ds.length)} programs learned of a failure; first ${ds[0]?.app === ds[0]?.host ? ds[0]?.host : `${ds[0]?.host}/${ds[0]?.app}`} got ${ds[0]?.errno} at ${s6(ds[0]?.t ?? 0)} s${ds[0]?.afterFault !== undefined ? ` (${s3(ds[0].afterFault)} s after the fault)` : ''} (the programs below; --json lists each)`
+      : cut(doc.summary.verdict, 600);
+  lines.push('', `verdict: ${verdict}`);
 
   lines.push('', 'programs (copies name#i counted together):');
   for (const g of doc.groups) {
