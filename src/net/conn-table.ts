@@ -1,14 +1,15 @@
 /**
- * A host's connections by 4-tuple. Packets are matched through an index by peer address and
- * then by local · 65536 + peer port, so the packet path builds no string and hashes none
- * (an address string's hash is cached in the string). An insertion-ordered set keeps the
+ * A host's connections by 4-tuple. Packets are matched through an index by peer address, then
+ * local port, then peer port, so the packet path builds no string and hashes none (an address
+ * string's hash is cached in the string) and every key is a small integer (a port: one V8 Smi;
+ * local · 65536 + peer port would not fit one and would be boxed on every lookup). An insertion-ordered set keeps the
  * order in which connections were added — the order `netstat`-style views list them — with
  * Map semantics: a connection that replaces another on the same tuple takes its place.
  */
 import type { Conn } from '../tcp/conn.ts';
 
 export class ConnTable {
-  private readonly index = new Map<string, Map<number, Conn>>();
+  private readonly index = new Map<string, Map<number, Map<number, Conn>>>();
   private ordered = new Set<Conn>();
 
   get size(): number {
@@ -16,7 +17,7 @@ export class ConnTable {
   }
 
   get(lport: number, rip: string, rport: number): Conn | undefined {
-    return this.index.get(rip)?.get(lport * 65536 + rport);
+    return this.index.get(rip)?.get(lport)?.get(rport);
   }
 
   has(lport: number, rip: string, rport: number): boolean {
@@ -24,11 +25,12 @@ export class ConnTable {
   }
 
   add(c: Conn): void {
-    let byPorts = this.index.get(c.rip);
-    if (!byPorts) this.index.set(c.rip, (byPorts = new Map()));
-    const k = c.lport * 65536 + c.rport;
-    const old = byPorts.get(k);
-    byPorts.set(k, c);
+    let byLocal = this.index.get(c.rip);
+    if (!byLocal) this.index.set(c.rip, (byLocal = new Map()));
+    let byPorts = byLocal.get(c.lport);
+    if (!byPorts) byLocal.set(c.lport, (byPorts = new Map()));
+    const old = byPorts.get(c.rport);
+    byPorts.set(c.rport, c);
     if (old === c) return;
     if (old) this.ordered = new Set([...this.ordered].map((x) => (x === old ? c : x))); // rare: keep the place
     else this.ordered.add(c);
@@ -36,11 +38,12 @@ export class ConnTable {
 
   /** Forget `c` (and only `c`: a newer connection on the same tuple stays). */
   remove(c: Conn): void {
-    const byPorts = this.index.get(c.rip);
-    const k = c.lport * 65536 + c.rport;
-    if (byPorts?.get(k) !== c) return;
-    byPorts.delete(k);
-    if (byPorts.size === 0) this.index.delete(c.rip);
+    const byLocal = this.index.get(c.rip);
+    const byPorts = byLocal?.get(c.lport);
+    if (!byLocal || byPorts?.get(c.rport) !== c) return;
+    byPorts.delete(c.rport);
+    if (byPorts.size === 0) byLocal.delete(c.lport);
+    if (byLocal.size === 0) this.index.delete(c.rip);
     this.ordered.delete(c);
   }
 

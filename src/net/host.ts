@@ -22,6 +22,9 @@ import { seqAdd } from '../wire/seq.ts';
 import { Firewall } from './firewall.ts';
 import { ConnTable } from './conn-table.ts';
 
+/** Bytes on the wire of a zero-payload Linux segment: IPv4 20 + TCP 20 + timestamps 12. */
+export const EMPTY_SEGMENT_BYTES = 52;
+
 /** Where a host's interface sends packets. */
 export interface Wire {
   send(from: Host, pkt: Packet): void;
@@ -123,6 +126,13 @@ export class Host implements SocketHost {
     if (this.listeners.get(l.port) === l) this.listeners.delete(l.port);
   }
 
+  /**
+   * TCP segments this host put on the wire (after OUTPUT), and its keepalive probes and probe
+   * replies with their bytes (IPv4 + TCP + timestamps + payload): the summary's counts, kept
+   * whether or not a trace is (src/report/summary.ts).
+   */
+  readonly sent = { packets: 0, probes: 0, replies: 0, bytes: 0 };
+
   /** OUTPUT path: filter, capture, wire. */
   transmit(pkt: TcpPacket | IcmpPacket): void {
     if (!this.up) return;
@@ -130,6 +140,15 @@ export class Host implements SocketHost {
     if (rule) {
       this.capture('tx', pkt, 'OUTPUT');
       return;
+    }
+    if (pkt.proto === 'tcp') {
+      const sent = this.sent;
+      sent.packets++;
+      if (pkt.tag === 'keepalive' || pkt.tag === 'keepalive-ack') {
+        if (pkt.tag === 'keepalive') sent.probes++;
+        else sent.replies++;
+        sent.bytes += EMPTY_SEGMENT_BYTES + pkt.seg.len;
+      }
     }
     this.capture('tx', pkt);
     this.wire?.send(this, pkt);

@@ -65,6 +65,8 @@ export interface Middlebox {
   attach(toInside: (p: Packet) => void, toOutside: (p: Packet) => void): void;
   /** set by a proxy (src/net/proxy/): it terminates TCP, so the packets at its sides are its own */
   readonly terminates?: boolean;
+  /** a proxy's own stack: what it sent (the summary counts it like a host's) */
+  readonly sender?: Host;
 }
 
 export interface PathOptions {

@@ -10,17 +10,20 @@
 import type { AppEvent, NatEvent, TraceEvent, TraceKind } from '../engine/trace.ts';
 import type { AbortRecord, DetectionRecord, Summary } from '../scenarios/result.ts';
 import type { World } from '../world.ts';
+import type { Host } from '../net/host.ts';
 
-/** Bytes on the wire of a zero-payload Linux segment: IPv4 20 + TCP 20 + timestamps 12. */
-export const EMPTY_SEGMENT_BYTES = 52;
+export { EMPTY_SEGMENT_BYTES } from '../net/host.ts';
 
 /** errno values that mean "the connection is gone" to an application. */
 // errno names that mean the connection is gone; Windows reports its own WSA names
 // (os-profiles.md §3.5: WSAENETRESET 10052 for the operation in flight, then WSAECONNRESET 10054)
 const FATAL = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNREFUSED', 'WSAENETRESET', 'WSAECONNRESET', 'WSAECONNABORTED', 'WSAETIMEDOUT']);
 
-/** The trace kinds a summary reads. */
-export const SUMMARY_KINDS: readonly TraceKind[] = ['packet', 'call', 'fault', 'error', 'nat', 'app'];
+/**
+ * The trace kinds a summary reads. Not packets: what hosts sent is counted by the hosts
+ * themselves (Host.sent), so a run that keeps no trace builds no packet event at all.
+ */
+export const SUMMARY_KINDS: readonly TraceKind[] = ['call', 'fault', 'error', 'nat', 'app'];
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
@@ -32,18 +35,16 @@ export class SummaryBuilder {
   /** the first own decision of each program (`app` events), in order */
   private readonly decisions = new Map<string, AppEvent>();
   private readonly aborts: AbortRecord[] = [];
-  private readonly counts = new Map<string, { probes: number; replies: number; bytes: number }>();
-  private packets = 0;
-  private own: Set<string> | null = null;
   /** distinct `call() errno` of failed calls, in order */
   private readonly failed = new Set<string>();
   private readonly closes: NatEvent[] = [];
 
   constructor(private readonly world: World) {}
 
-  /** Names of middleboxes that terminate TCP (proxies): what they send is their own. */
-  private ownBoxes(): Set<string> {
-    return (this.own ??= new Set(this.world.net.paths.flatMap((p) => p.middleboxes).filter((m) => m.terminates).map((m) => m.name)));
+  /** The hosts, then the middleboxes that terminate TCP (proxies: what they send is their own), with what each sent. */
+  private senders(): [string, Host['sent']][] {
+    const boxes = this.world.net.paths.flatMap((p) => p.middleboxes).filter((m) => m.terminates && m.sender);
+    return [...[...this.world.net.hosts.values()].map((h): [string, Host['sent']] => [h.name, h.sent]), ...boxes.map((m): [string, Host['sent']] => [m.name, (m.sender as Host).sent])];
   }
 
   feed(e: TraceEvent): void {
@@ -72,19 +73,6 @@ export class SummaryBuilder {
       case 'nat':
         if (e.action === 'idle' || e.action === 'close') this.closes.push(e);
         return;
-      case 'packet': {
-        if (e.pkt.proto !== 'tcp' || e.dir !== 'tx' || e.dropped) return;
-        if (e.side && !this.ownBoxes().has(e.at)) return;
-        this.packets++;
-        const tag = e.pkt.tag;
-        if (tag !== 'keepalive' && tag !== 'keepalive-ack') return;
-        let c = this.counts.get(e.at);
-        if (!c) this.counts.set(e.at, (c = { probes: 0, replies: 0, bytes: 0 }));
-        if (tag === 'keepalive') c.probes++;
-        else c.replies++;
-        c.bytes += EMPTY_SEGMENT_BYTES + e.pkt.seg.len;
-        return;
-      }
       default:
         return;
     }
@@ -101,14 +89,16 @@ export class SummaryBuilder {
     programDetections([...this.decisions.values()], detections, after);
     const aborts = this.aborts.map((a) => after({ ...a }));
     const keepalive: Summary['keepalive'] = {};
-    const zero = (name: string) => ({ ...(this.counts.get(name) ?? { probes: 0, replies: 0, bytes: 0 }) });
-    for (const h of this.world.net.hosts.values()) keepalive[h.name] = zero(h.name);
-    for (const name of this.ownBoxes()) keepalive[name] = zero(name);
+    let packets = 0;
+    for (const [name, s] of this.senders()) {
+      keepalive[name] = { probes: s.probes, replies: s.replies, bytes: s.bytes };
+      packets += s.packets;
+    }
     const endedAt = this.world.sim.now / 1e6;
     // a proxy closing relayed connections (idle timer, the other leg ended) is worth saying when nothing failed
     let v = verdict(detections, aborts, faultAt, [...this.failed]);
     if (this.closes.length && v.startsWith('no failure, no error')) v = `no error, but ${this.closes.map((e) => `${e.nat} at ${(e.t / 1e6).toFixed(6)} s: ${e.detail}`).join('; ')}`;
-    return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets: this.packets, endedAt, verdict: v };
+    return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets, endedAt, verdict: v };
   }
 }
 

@@ -47,6 +47,18 @@ describe.each(builtinNames())('built-in scenario %s', (name) => {
     golden(`${name}.json`, JSON.stringify(run.json, null, 1) + '\n');
   });
 
+  it("counts what hosts sent as the document's packets show it (tx, not dropped, hosts and proxies)", () => {
+    const own = new Set(scenario.path.middleboxes.filter((m) => m.type === 'proxy').map((m) => m.name));
+    const sent = run.json.packets.filter((p) => p.dir === 'tx' && !p.dropped && (!p.side || own.has(p.at)));
+    expect(run.json.summary.packets).toBe(sent.length);
+    for (const [at, k] of Object.entries(run.json.summary.keepalive)) {
+      const mine = sent.filter((p) => p.at === at);
+      const probes = mine.filter((p) => p.kind === 'keepalive');
+      const replies = mine.filter((p) => p.kind === 'keepalive-ack');
+      expect(k, at).toEqual({ probes: probes.length, replies: replies.length, bytes: [...probes, ...replies].reduce((n, p) => n + 52 + p.len, 0) });
+    }
+  });
+
   it('gives the same summary when no trace is kept (run --summary), and the same events', () => {
     const bare = runSummary(scenario);
     expect(bare.summary).toEqual(run.json.summary);

@@ -81,11 +81,12 @@ export class Nat implements Middlebox {
   readonly stats = { created: 0, expired: 0, evicted: 0, refused: 0, dropped: 0, resets: 0 };
   private readonly byInside = new Map<string, NatEntry>();
   private readonly byOutside = new Map<string, NatEntry>();
-  // The packet path's indexes: numbers, not tuple strings (no string built per packet).
+  // The packet path's indexes: numbers, not tuple strings (no string built per packet), each
+  // key an address number · 65536 + port or a port, small enough to stay a V8 Smi (unboxed).
   // Addresses are numbered as first seen; the maps above keep creation order for views and eviction.
   private readonly ipNo = new Map<string, number>();
   private readonly inIdx = new Map<number, Map<number, NatEntry>>();
-  private readonly outIdx = new Map<number, NatEntry>();
+  private readonly outIdx = new Map<number, Map<number, NatEntry>>();
   /** mappings held per inside address (RFC 6888 REQ-4 quota) */
   private readonly perHost = new Map<string, number>();
   private serial = 0;
@@ -135,7 +136,7 @@ export class Nat implements Middlebox {
 
   private findOutside(remote: string, rport: number, port: number): NatEntry | undefined {
     const a = this.ipNo.get(remote);
-    return a === undefined ? undefined : this.outIdx.get((a * 65536 + rport) * 65536 + port);
+    return a === undefined ? undefined : this.outIdx.get(a * 65536 + rport)?.get(port);
   }
 
   /** The live entry of an inside flow, if any. */
@@ -231,7 +232,9 @@ export class Nat implements Middlebox {
     let m = this.inIdx.get(si * 65536 + e.sport);
     if (!m) this.inIdx.set(si * 65536 + e.sport, (m = new Map()));
     m.set(di * 65536 + e.dport, e);
-    this.outIdx.set((di * 65536 + e.dport) * 65536 + port, e);
+    let o = this.outIdx.get(di * 65536 + e.dport);
+    if (!o) this.outIdx.set(di * 65536 + e.dport, (o = new Map()));
+    o.set(port, e);
     this.perHost.set(e.src, (this.perHost.get(e.src) ?? 0) + 1);
     this.stats.created++;
     this.event('map', `new mapping ${e.flow} as ${this.ip}:${port}${port === s.sport ? ' (port preserved)' : ''}${syn ? '' : ', picked up mid-stream'}`);
@@ -301,7 +304,9 @@ export class Nat implements Middlebox {
     const m = this.inIdx.get(si * 65536 + e.sport);
     m?.delete(di * 65536 + e.dport);
     if (m?.size === 0) this.inIdx.delete(si * 65536 + e.sport);
-    this.outIdx.delete((di * 65536 + e.dport) * 65536 + e.port);
+    const o = this.outIdx.get(di * 65536 + e.dport);
+    o?.delete(e.port);
+    if (o?.size === 0) this.outIdx.delete(di * 65536 + e.dport);
     this.perHost.set(e.src, (this.perHost.get(e.src) ?? 1) - 1);
   }
 

@@ -55,6 +55,9 @@ export class AppProxy implements Middlebox {
   readonly inside: Hop;
   readonly outside: Hop;
   readonly stack: ProxyStack;
+  get sender(): ProxyStack {
+    return this.stack;
+  }
   readonly sessions: ProxySession[] = [];
   private listener: Socket | null = null;
   private toInside: (p: Packet) => void = () => undefined;
