@@ -4,7 +4,8 @@
 Protocol with the harness (calibrate/apps.ts):
   stdin line 1   JSON {name, host, onError, steps, peers: {host: ip}, socket: {OPT: value}}
   stdout         {"ev":"ready"}
-  stdin line 2   GO <t0>        t0 = scenario time 0 as a CLOCK_REALTIME epoch (float seconds)
+  stdin          NETNS <path>   (optional) enter that network namespace first
+  stdin          GO <t0>        t0 = scenario time 0 as a CLOCK_REALTIME epoch (float seconds)
   stdout         one JSON object per line:
                  {"ev":"start","i":k,"call":...,"args":{...},"t":abs}
                  {"ev":"end","i":k,"call":...,"args":{...},"start":abs,"t":abs,"result"|"errno":...}
@@ -23,10 +24,11 @@ import errno
 import json
 import select
 import socket
+import struct
 import sys
 import time
 
-SOL_OPTS = {"SO_KEEPALIVE": socket.SO_KEEPALIVE, "SO_ERROR": socket.SO_ERROR}
+SOL_OPTS = {"SO_KEEPALIVE": socket.SO_KEEPALIVE, "SO_ERROR": socket.SO_ERROR, "SO_RCVBUF": socket.SO_RCVBUF, "SO_LINGER": socket.SO_LINGER}
 TCP_OPTS = {
     "TCP_KEEPIDLE": socket.TCP_KEEPIDLE,
     "TCP_KEEPINTVL": socket.TCP_KEEPINTVL,
@@ -35,7 +37,7 @@ TCP_OPTS = {
     "TCP_USER_TIMEOUT": getattr(socket, "TCP_USER_TIMEOUT", 18),
     "TCP_SYNCNT": getattr(socket, "TCP_SYNCNT", 7),
 }
-OPTION_ORDER = ["SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_SYNCNT"]
+OPTION_ORDER = ["SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "TCP_SYNCNT", "SO_RCVBUF"]
 SHUT = {"SHUT_RD": socket.SHUT_RD, "SHUT_WR": socket.SHUT_WR, "SHUT_RDWR": socket.SHUT_RDWR}
 
 
@@ -125,12 +127,20 @@ class App:
             raise StepError("EHOSTUNREACH")
         s = self.fresh
         self.cur = s
+        if st.get("localPort") is not None:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", st["localPort"]))
         s.connect((ip, st["port"]))
         return 0
 
     def do_setsockopt(self, st):
         level, opt = opt_level(st["name"])
-        self.need_cur().setsockopt(level, opt, int(st["value"]))
+        value = int(st["value"])
+        if st["name"] == "SO_LINGER":
+            # struct linger {l_onoff, l_linger}: -1 = off, n >= 0 = on with n seconds
+            self.need_cur().setsockopt(level, opt, struct.pack("ii", 0 if value < 0 else 1, max(value, 0)))
+            return 0
+        self.need_cur().setsockopt(level, opt, value)
         return 0
 
     def do_getsockopt(self, st):
@@ -231,10 +241,34 @@ class App:
             time.sleep(3600)
 
 
+CLONE_NEWNET = 0x40000000
+
+
+def enter_netns(path):
+    """setns(2) into a network namespace: a program that starts after its host rebooted is
+    spawned early, outside any namespace, and moved into the re-created one when it exists
+    (starting Python there would take 0.1-3 s on a busy machine)."""
+    import ctypes
+    import os
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns " + path)
+    finally:
+        os.close(fd)
+
+
 def main():
     cfg = json.loads(sys.stdin.readline())
     emit({"ev": "ready"})
-    line = sys.stdin.readline().split()
+    while True:
+        line = sys.stdin.readline().split()
+        if len(line) == 2 and line[0] == "NETNS":
+            enter_netns(line[1])
+            continue
+        break
     if len(line) != 2 or line[0] != "GO":
         sys.exit(3)
     app = App(cfg, float(line[1]))

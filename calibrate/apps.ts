@@ -54,9 +54,13 @@ export class AppProcess {
     private readonly extra: Record<string, unknown> = {},
   ) {}
 
-  /** Spawn in namespace `ns`, send the configuration, wait for ready. */
-  async start(ns: string, peers: Record<string, string>, socket: SocketOptionsSpec): Promise<void> {
-    const [cmd, ...args] = inNs(ns, pythonPath(), '-u', '-B', this.script) as [string, ...string[]];
+  /**
+   * Spawn in namespace `ns` (null: outside any, to be moved by enterNetns before `go`), send
+   * the configuration, wait for ready.
+   */
+  async start(ns: string | null, peers: Record<string, string>, socket: SocketOptionsSpec): Promise<void> {
+    const py = [pythonPath(), '-u', '-B', this.script];
+    const [cmd, ...args] = (ns === null ? py : inNs(ns, ...py)) as [string, ...string[]];
     const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
@@ -75,8 +79,22 @@ export class AppProcess {
     });
   }
 
+  /** spawned and not yet exited */
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Move a program started outside any namespace into `ns` (before `go`; app.py setns). */
+  enterNetns(ns: string): void {
+    this.proc?.stdin?.write(`NETNS /run/netns/${ns}\n`);
+  }
+
+  /** `go` was sent (a program waiting for its host's reboot is running but not released) */
+  released = false;
+
   /** Release the start barrier: scenario time 0 is t0Us (µs since the epoch). */
   go(t0Us: number): void {
+    this.released = true;
     this.proc?.stdin?.write(`GO ${(t0Us / 1e6).toFixed(6)}\n`);
   }
 

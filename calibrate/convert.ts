@@ -10,6 +10,7 @@ import type { CallRecord, EventRecord, PacketRecord, RunJson } from '../src/scen
 import type { FaultSpec, Scenario } from '../src/scenarios/schema.ts';
 import type { AppLogLine } from './apps.ts';
 import { flagString, icmpName, TH, type RawIcmp, type RawTcp } from './pcap.ts';
+import { relIsn } from '../src/report/json.ts';
 import { buildSummary } from './summary.ts';
 
 /** Where t = 0 of a kernel run lies. */
@@ -19,10 +20,27 @@ export interface TimeBase {
   scenarioOffset: number;
 }
 
+/**
+ * One fault as the harness applied it, in run seconds (like every other time of the run).
+ * Older fixtures lack these; calibrate/replay.ts reads their fault events instead.
+ */
+export interface RecordedFault {
+  /** the scenario's `at` (s) this action was scheduled for (an icmp-unreachable's end: its `until`) */
+  scheduled: number;
+  /** when the harness began and finished applying it */
+  start: number;
+  end: number;
+  /** a reboot: when the re-created host answered again (the router stopped dropping for it) */
+  up?: number;
+  /** the end of an icmp-unreachable (`until`) */
+  undo?: boolean;
+}
+
 /** RunJson plus what only a real-kernel run knows. */
 export interface KernelRunJson extends RunJson {
   kernel: { release: string; hz: number; python?: string };
   timeBase: TimeBase;
+  faults?: RecordedFault[];
 }
 
 export interface AppResult {
@@ -36,6 +54,10 @@ export interface FaultResult {
   fault: FaultSpec;
   startUs: number;
   endUs: number;
+  /** a reboot: when the router forwarded to the re-created host again */
+  upUs?: number;
+  /** the end of an icmp-unreachable */
+  undo?: boolean;
   detail: string;
 }
 
@@ -59,27 +81,38 @@ export interface KernelRunData {
   notes: string[];
 }
 
-const U32 = 2 ** 32;
 const flowKey = (p: RawTcp): string => `${p.srcIp}:${p.sport}>${p.dstIp}:${p.dport}`;
 const reverseKey = (p: RawTcp): string => `${p.dstIp}:${p.dport}>${p.srcIp}:${p.sport}`;
 
 /**
- * Initial sequence number of every flow direction, as tcpdump's relative numbering uses it:
- * the SYN's seq when any vantage saw the SYN, else the earliest seq seen.
+ * Initial sequence numbers of every flow direction, with the time each was first seen: the
+ * seq of each distinct SYN any vantage saw (a reused 4-tuple carries several connections),
+ * else the earliest seq seen. The simulator numbers the same way (src/report/json.ts SeqBook).
  */
-export function initialSeqs(all: RawTcp[]): Map<string, number> {
-  const isn = new Map<string, number>();
+export function initialSeqs(all: RawTcp[]): Map<string, { isn: number; tsUs: number }[]> {
+  const isn = new Map<string, { isn: number; tsUs: number }[]>();
   const sorted = [...all].sort((a, b) => a.tsUs - b.tsUs);
-  for (const p of sorted) if (p.flags & TH.SYN && !isn.has(flowKey(p))) isn.set(flowKey(p), p.seq);
-  for (const p of sorted) if (!isn.has(flowKey(p))) isn.set(flowKey(p), p.seq);
+  for (const p of sorted) {
+    if (!(p.flags & TH.SYN)) continue;
+    const list = isn.get(flowKey(p)) ?? [];
+    if (!list.some((x) => x.isn === p.seq)) list.push({ isn: p.seq, tsUs: p.tsUs });
+    isn.set(flowKey(p), list);
+  }
+  for (const p of sorted) if (!isn.has(flowKey(p))) isn.set(flowKey(p), [{ isn: p.seq, tsUs: p.tsUs }]);
   return isn;
+}
+
+/** `n` relative to the ISN known by `tsUs` that puts it closest above. */
+function relative(n: number, list: { isn: number; tsUs: number }[] | undefined, tsUs: number): number {
+  const known = (list ?? []).filter((x) => x.tsUs <= tsUs);
+  return relIsn(n, known.length > 0 ? known.map((x) => x.isn) : list?.slice(0, 1).map((x) => x.isn));
 }
 
 /** Convert one vantage point's capture; `rel` maps absolute µs to run seconds. */
 export function toPacketRecords(
   vantage: string,
   raw: RawTcp[],
-  isn: Map<string, number>,
+  isn: Map<string, { isn: number; tsUs: number }[]>,
   ipToHost: (ip: string) => string,
   rel: (us: number) => number,
 ): PacketRecord[] {
@@ -94,8 +127,8 @@ export function toPacketRecords(
       sport: p.sport,
       dport: p.dport,
       flags: flagString(p.flags),
-      seq: (p.seq - (isn.get(flowKey(p)) ?? p.seq) + U32) % U32,
-      ack: p.flags & TH.ACK ? (p.ack - (isn.get(reverseKey(p)) ?? p.ack) + U32) % U32 : 0,
+      seq: relative(p.seq, isn.get(flowKey(p)), p.tsUs),
+      ack: p.flags & TH.ACK ? relative(p.ack, isn.get(reverseKey(p)), p.tsUs) : 0,
       win: p.win,
       len: p.len,
     };
@@ -207,6 +240,13 @@ export function toRunJson(d: KernelRunData): KernelRunJson {
     events,
     summary: buildSummary({ hosts: Object.keys(d.hostIps), packets, calls, faultAt: faultAt(d, rel), endedAt: rel(d.endUs) }),
     kernel: d.kernel,
+    faults: d.faults.map((f) => ({
+      scheduled: f.fault.at / 1e6,
+      start: rel(f.startUs),
+      end: rel(f.endUs),
+      ...(f.upUs !== undefined ? { up: rel(f.upUs) } : {}),
+      ...(f.undo ? { undo: true } : {}),
+    })),
     timeBase: { origin: anchorUs === d.t0Us ? 'scenario-start' : 'connect-return', scenarioOffset: (anchorUs - d.t0Us) / 1e6 },
   };
 }

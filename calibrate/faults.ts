@@ -7,20 +7,24 @@
 import type { FaultSpec, Scenario } from '../src/scenarios/schema.ts';
 import type { AppProcess } from './apps.ts';
 import type { CaptureSet } from './capture.ts';
-import { HOST_IF, type Topology } from './netns.ts';
-import { inNs, run, sleep } from './sh.ts';
+import { HOST_IF, ROUTER_IP, type Topology } from './netns.ts';
+import { inNs, nowUs, run, sleep, tryRun } from './sh.ts';
 
 /** What a fault needs from the running harness. */
 export interface FaultContext {
   topo: Topology;
   captures: CaptureSet;
   appsOn(host: string): AppProcess[];
+  /** a rebooted host's namespace exists again (programs that start after the reboot start now) */
+  hostRecreated?(host: string): Promise<void>;
 }
 
 /** A fault that has been applied: what was done, and an optional later undo (icmp `until`). */
 export interface Applied {
   detail: string;
   undo?: { atUs: number; apply: () => Promise<string> };
+  /** a reboot: when the router forwarded to the re-created host again (µs since the epoch) */
+  upUs?: number;
 }
 
 const REJECT_WITH = { host: 'icmp-host-unreachable', net: 'icmp-net-unreachable', port: 'icmp-port-unreachable' } as const;
@@ -66,7 +70,7 @@ export class FaultInjector {
       case 'crash':
         return { detail: await this.crash(f.host) };
       case 'reboot':
-        return { detail: await this.reboot(f.host, f.downtime) };
+        return this.reboot(f.host, f.downtime);
       case 'icmp-unreachable':
         return this.icmp(f, scenarioT0Us);
     }
@@ -129,7 +133,7 @@ export class FaultInjector {
    * routing: without a route the router would answer with ICMP net-unreachable, which a real
    * rebooting host's switch port does not do.
    */
-  private async reboot(host: string, downtimeUs: number): Promise<string> {
+  private async reboot(host: string, downtimeUs: number): Promise<Applied> {
     const h = this.ctx.topo.host(host);
     const rawRule = ['PREROUTING', '-d', h.ip, '-j', 'DROP'];
     const begin = Date.now();
@@ -140,9 +144,17 @@ export class FaultInjector {
     await this.ctx.topo.destroyHost(host);
     await sleep(downtimeUs / 1000 - (Date.now() - begin));
     await this.ctx.topo.createHost(host);
+    // A rebooted host announces itself on its link: one echo to the router settles the ARP
+    // entries both ways before the host is reachable (the echo is not in the capture, which
+    // starts after it), so its first packets are not held up by neighbour resolution.
+    await tryRun(inNs(h.ns, 'ping', '-c', '1', '-W', '1', ROUTER_IP));
     await this.ctx.captures.start(host, h.ns, HOST_IF);
+    await this.ctx.hostRecreated?.(host);
     await this.router('-t', 'raw', '-D', ...rawRule);
-    return `${host}: rebooted (namespace re-created, no sockets; away ${Date.now() - begin} ms)`;
+    // From here the new kernel answers: the comparison replays the reboot with this moment
+    // (calibrate/replay.ts), so a slow reboot on a busy machine is not a mismatch.
+    const upUs = nowUs();
+    return { detail: `${host}: rebooted (namespace re-created, no sockets; away ${Date.now() - begin} ms)`, upUs };
   }
 
   private async icmp(f: Extract<FaultSpec, { type: 'icmp-unreachable' }>, t0Us: number): Promise<Applied> {
@@ -162,8 +174,10 @@ export class FaultInjector {
     };
   }
 
+  /** Kill the host's running programs (one that starts after a later reboot is not running yet). */
   private async killApps(host: string): Promise<void> {
     for (const app of this.ctx.appsOn(host)) {
+      if (!app.running || !app.released) continue;
       app.killedByFault = true;
       await app.kill();
     }

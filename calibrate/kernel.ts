@@ -24,7 +24,10 @@ import { toRunJson, type FaultResult, type KernelRunJson } from './convert.ts';
 import { FaultInjector, type Applied } from './faults.ts';
 import { natOf, natRefusals, setupNat } from './nat.ts';
 import { HOST_IF, reapStaleNamespaces, ROUTER_IP, Topology } from './netns.ts';
+import { appName } from './replay.ts';
 import { nowUs, run, sleep, sleepUntil } from './sh.ts';
+
+export { appName };
 
 export interface KernelRunOptions {
   /** progress messages (default: none) */
@@ -55,11 +58,11 @@ export async function preflight(): Promise<void> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
     throw new HarnessError('calibrate: the real-kernel run needs root (network namespaces, iptables, tcpdump). Run it as root, e.g. sudo npx tsx calibrate/record.ts', 2);
   }
-  for (const argv of [['ip', '-V'], ['iptables', '--version'], ['tcpdump', '--version'], [pythonPath(), '--version']]) {
+  for (const argv of [['ip', '-V'], ['iptables', '--version'], ['tcpdump', '--version'], ['ethtool', '--version'], ['ping', '-V'], [pythonPath(), '--version']]) {
     try {
       await run(argv);
     } catch {
-      throw new HarnessError(`calibrate: '${argv[0]}' is missing; install it (Debian: apt-get install -y iproute2 iptables tcpdump python3)`, 2);
+      throw new HarnessError(`calibrate: '${argv[0]}' is missing; install it (Debian: apt-get install -y iproute2 iptables tcpdump ethtool iputils-ping python3)`, 2);
     }
   }
 }
@@ -109,6 +112,9 @@ class Harness {
   private readonly captures: CaptureSet;
   private readonly apps: AppProcess[];
   private readonly faults: FaultResult[] = [];
+  /** programs whose first step comes after a reboot of their host: started in the new namespace */
+  private readonly deferred = new Map<AppProcess, number>();
+  private t0Us = 0;
   private stopping = false;
 
   constructor(
@@ -126,6 +132,7 @@ class Harness {
       topo: this.topo,
       captures: this.captures,
       appsOn: (host) => this.apps.filter((a) => a.spec.host === host),
+      hostRecreated: (host) => this.startDeferred(host),
     });
     this.log(`${this.scenario.name}: creating namespaces ${this.topo.prefix}*`);
     await this.topo.create();
@@ -138,7 +145,8 @@ class Harness {
     for (const h of this.topo.hosts.values()) await this.captures.start(h.name, h.ns, HOST_IF);
     await this.startApps();
     const t0Us = nowUs() + START_MARGIN_US;
-    for (const a of this.apps) a.go(t0Us);
+    this.t0Us = t0Us;
+    for (const a of this.apps) if (!this.deferred.has(a)) a.go(t0Us);
     this.log(`${this.scenario.name}: started`);
     const faultLoop = this.runFaults(injector, t0Us);
     await Promise.race([this.horizon(t0Us, opts), faultLoop.then(() => new Promise<never>(() => {}))]);
@@ -183,11 +191,31 @@ class Harness {
   }
 
   private async startApps(): Promise<void> {
-    const peers = Object.fromEntries([...this.topo.hosts.values()].map((h) => [h.name, h.ip]));
     for (const a of this.apps) {
-      const host = this.scenario.hosts[a.spec.host];
-      if (!host) throw new Error(`app ${a.name} runs on unknown host ${a.spec.host}`);
-      await a.start(this.topo.host(a.spec.host).ns, peers, host.socket);
+      const reboot = rebootBefore(this.scenario, a.spec);
+      if (reboot !== undefined) this.deferred.set(a, reboot);
+      await this.startApp(a, reboot !== undefined);
+    }
+  }
+
+  private async startApp(a: AppProcess, outside: boolean): Promise<void> {
+    const peers = Object.fromEntries([...this.topo.hosts.values()].map((h) => [h.name, h.ip]));
+    const host = this.scenario.hosts[a.spec.host];
+    if (!host) throw new Error(`app ${a.name} runs on unknown host ${a.spec.host}`);
+    await a.start(outside ? null : this.topo.host(a.spec.host).ns, peers, host.socket);
+  }
+
+  /**
+   * A rebooted host's namespace exists again: the programs that begin after this reboot
+   * (spawned at the start, outside any namespace) enter it and are released, as a program
+   * started after a real reboot runs on the new kernel.
+   */
+  private async startDeferred(host: string): Promise<void> {
+    for (const [a] of this.deferred) {
+      if (a.spec.host !== host || a.finished) continue;
+      this.deferred.delete(a);
+      a.enterNetns(this.topo.host(host).ns);
+      a.go(this.t0Us);
     }
   }
 
@@ -217,24 +245,27 @@ class Harness {
       const startUs = nowUs();
       if (item.fault) {
         const applied = await injector.apply(item.fault, t0Us);
-        this.faults.push({ fault: item.fault, startUs, endUs: nowUs(), detail: applied.detail });
+        this.faults.push({ fault: item.fault, startUs, endUs: nowUs(), detail: applied.detail, ...(applied.upUs !== undefined ? { upUs: applied.upUs } : {}) });
         if (applied.undo) queue.push({ atUs: applied.undo.atUs, undo: applied.undo });
       } else if (item.undo) {
         const detail = await item.undo.apply();
-        this.faults.push({ fault: { at: (item.atUs - t0Us), type: 'restore' }, startUs, endUs: nowUs(), detail });
+        this.faults.push({ fault: { at: item.atUs - t0Us, type: 'restore' }, startUs, endUs: nowUs(), detail, undo: true });
       }
       this.log(`  fault at +${((startUs - t0Us) / 1e6).toFixed(3)} s: ${this.faults.at(-1)?.detail ?? ''}`);
     }
   }
 }
 
-/** The app's name in call records: its `name`, else its host (suffixed when a host runs several). */
-export function appName(scenario: Scenario, k: number): string {
-  const spec = scenario.apps[k];
-  if (!spec) return `app${k}`;
-  if (spec.name) return spec.name;
-  const sameHost = scenario.apps.filter((a) => a.host === spec.host);
-  return sameHost.length === 1 ? spec.host : `${spec.host}-${sameHost.indexOf(spec)}`;
+
+/**
+ * The `at` of the last reboot of the app's host that comes before the app's first step, if
+ * the first step has an `at` (such a program only exists on the rebooted host).
+ */
+export function rebootBefore(scenario: Scenario, app: Scenario['apps'][number]): number | undefined {
+  const first = app.steps[0]?.at;
+  if (first === undefined) return undefined;
+  const reboots = scenario.faults.filter((f) => f.type === 'reboot' && f.host === app.host && f.at + f.downtime <= first);
+  return reboots.length > 0 ? Math.max(...reboots.map((f) => f.at)) : undefined;
 }
 
 /** The two hosts of the path: `path.between`, else the first two hosts (the first is inside a NAT). */

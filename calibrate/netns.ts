@@ -37,13 +37,17 @@ export const nsPrefix = (pid: number = process.pid): string => `kal${pid}-`;
 export class Topology {
   readonly router: string;
   readonly hosts: Map<string, HostNet> = new Map();
+  /** the router namespace's net.ipv4 sysctls (path.router: the ICMP rate limits) */
+  readonly routerSysctl: Record<string, number>;
   private readonly created = new Set<string>();
+  private closing = false;
 
   constructor(
     scenario: Scenario,
     readonly prefix: string = nsPrefix(),
   ) {
     this.router = `${prefix}r`;
+    this.routerSysctl = Object.fromEntries(Object.entries(scenario.path.router ?? {}).filter((e): e is [string, number] => e[1] !== undefined));
     Object.entries(scenario.hosts).forEach(([name, spec], k) => {
       const sysctl = Object.fromEntries(Object.entries(spec.sysctl).filter((e): e is [string, number] => e[1] !== undefined));
       this.hosts.set(name, { name, ns: `${prefix}${name}`, ip: spec.ip ?? defaultIp(k), routerIf: `r${k}`, sysctl });
@@ -69,9 +73,10 @@ export class Topology {
 
   async create(): Promise<void> {
     await this.addNs(this.router);
-    // A fresh netns starts with every sysctl at its kernel default (tcp_sk_init), so only
-    // forwarding needs switching on.
-    await run(inNs(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'));
+    // A fresh netns starts with every sysctl at its kernel default (tcp_sk_init, icmp_sk_init),
+    // so only forwarding and the scenario's ICMP rate limits (per netns since 6.11) are set.
+    const icmp = Object.entries(this.routerSysctl).map(([k, v]) => `net.ipv4.${k}=${v}`);
+    await run(inNs(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', ...icmp));
     for (const h of this.hosts.values()) await this.createHost(h.name);
   }
 
@@ -88,6 +93,11 @@ export class Topology {
     await run(['ip', '-n', this.router, 'addr', 'add', `${ROUTER_IP}/32`, 'dev', h.routerIf]);
     await run(['ip', '-n', this.router, 'link', 'set', h.routerIf, 'up']);
     await run(['ip', '-n', this.router, 'route', 'add', `${h.ip}/32`, 'dev', h.routerIf]);
+    // Segments as a wire carries them: without TSO/GSO a send of several MSS leaves as several
+    // packets (tcpdump on a veth would otherwise see one 64 KB super-packet), and without GRO
+    // the router and the receiver see them one by one (tcp_xmit_size_goal = MSS).
+    await run(inNs(h.ns, 'ethtool', '-K', HOST_IF, 'tso', 'off', 'gso', 'off', 'gro', 'off'));
+    await run(inNs(this.router, 'ethtool', '-K', h.routerIf, 'tso', 'off', 'gso', 'off', 'gro', 'off'));
     // TCP sysctls are per network namespace (struct netns_ipv4), so each host has its own.
     const args = Object.entries(h.sysctl).map(([k, v]) => `net.ipv4.${k}=${v}`);
     if (args.length > 0) await run(inNs(h.ns, 'sysctl', '-qw', ...args));
@@ -107,6 +117,7 @@ export class Topology {
 
   /** Delete every namespace this topology created. Best effort; never throws. */
   async destroy(): Promise<void> {
+    this.closing = true;
     for (const ns of [...this.created].reverse()) {
       await tryRun(['ip', 'netns', 'del', ns]);
       this.created.delete(ns);
@@ -115,6 +126,7 @@ export class Topology {
 
   /** Synchronous variant for the process 'exit' hook. */
   destroySync(): void {
+    this.closing = true;
     for (const ns of [...this.created].reverse()) {
       tryRunSync(['ip', 'netns', 'del', ns]);
       this.created.delete(ns);
@@ -122,6 +134,8 @@ export class Topology {
   }
 
   private async addNs(ns: string): Promise<void> {
+    // a signal's cleanup may run while a setup step is still under way: create nothing after it
+    if (this.closing) throw new Error(`${ns}: the run is being cleaned up`);
     await run(['ip', 'netns', 'add', ns]);
     this.created.add(ns);
   }

@@ -1,10 +1,10 @@
 /**
  * Text rendering of a calibration diff: one side-by-side table, real kernel vs simulator,
- * aligned on the client's connect() return.
+ * in scenario time.
  */
 import type { DiffResult, DiffRow } from './diff.ts';
 
-const HEAD = ['#', 'where', 'real s', 'sim s', 'Δ ms', 'gapΔ ms', 'tol ms', 'dir / call', 'flags / outcome', 'seq', 'ack', 'len', 'verdict'];
+const HEAD = ['#', 'where', 'real s', 'sim s', 'Δ ms', 'tol ms', 'dir / call', 'flags / outcome', 'seq', 'ack', 'len', 'verdict'];
 
 const sec = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(6));
 const num = (x: number | undefined): string => (x === undefined ? '' : x.toFixed(3));
@@ -12,7 +12,7 @@ const num = (x: number | undefined): string => (x === undefined ? '' : x.toFixed
 function cells(r: DiffRow, k: number): string[] {
   const [c0 = '', c1 = '', c2 = '', c3 = '', c4 = ''] = r.cols;
   const verdict = r.verdict === 'ok' ? 'ok' : `✗ ${r.verdict}`;
-  return [String(k + 1), `${r.section === 'call' ? 'app@' : ''}${r.where}`, sec(r.real), sec(r.sim), num(r.deltaMs), num(r.gapErrMs), num(r.tolMs), c0, c1, c2, c3, c4, verdict];
+  return [String(k + 1), `${r.section === 'call' ? 'app@' : ''}${r.where}`, sec(r.real), sec(r.sim), num(r.deltaMs), num(r.tolMs), c0, c1, c2, c3, c4, verdict];
 }
 
 /** The table, then the notes and a one-line verdict. */

@@ -25,14 +25,14 @@ export function renderTrace(run: RunJson): string {
   return lines.join('\n');
 }
 
-/** "name: same sequence; packet Δ max 0.4 ms, gap error max 0.2 ms" or the mismatch count. */
+/** "name: same sequence; packet Δ max 0.4 ms; calls Δ max 0.3 ms" or the mismatch count. */
 export function stabilityLine(name: string, d: DiffResult): string {
   const pk = d.rows.filter((r) => r.section === 'packet');
   const maxAbs = (xs: (number | undefined)[]): number => Math.max(0, ...xs.map((x) => Math.abs(x ?? 0)));
   const seq = d.rows.every((r) => r.verdict !== 'missing-in-sim' && r.verdict !== 'extra-in-sim') ? 'same sequence' : 'SEQUENCE DIFFERS';
   const calls = d.rows.filter((r) => r.section === 'call');
-  const head = `${name}: ${seq}; ${pk.length} packets, Δ max ${maxAbs(pk.map((r) => r.deltaMs)).toFixed(3)} ms, gap error max ${maxAbs(pk.map((r) => r.gapErrMs)).toFixed(3)} ms; calls Δ max ${maxAbs(calls.map((r) => r.deltaMs)).toFixed(3)} ms; ${d.mismatches} rows out of tolerance`;
+  const head = `${name}: ${seq}; ${pk.length} packets, Δ max ${maxAbs(pk.map((r) => r.deltaMs)).toFixed(3)} ms; calls Δ max ${maxAbs(calls.map((r) => r.deltaMs)).toFixed(3)} ms; ${d.mismatches} rows out of tolerance`;
   const bad = d.rows.filter((r) => r.verdict !== 'ok');
-  const detail = bad.map((r) => `    ${r.verdict} ${r.where} ${r.what}: real ${r.real?.toFixed(6) ?? '—'} sim ${r.sim?.toFixed(6) ?? '—'} gapΔ ${r.gapErrMs ?? r.deltaMs ?? ''} ms > tol ${r.tolMs ?? ''} ms`);
+  const detail = bad.map((r) => `    ${r.verdict} ${r.where} ${r.what}: real ${r.real?.toFixed(6) ?? '—'} sim ${r.sim?.toFixed(6) ?? '—'} Δ ${r.deltaMs ?? ''} ms > tol ${r.tolMs ?? ''} ms`);
   return [head, ...detail].join('\n');
 }

@@ -45,8 +45,14 @@ const rows = suiteNames().map((name) => {
   const run = loadFixture(name);
   return `| ${name} | ${wireEvents(run).join('<br>')} | ${outcomes(run)} |`;
 });
-const first = loadFixture(suiteNames()[0] ?? '');
-console.log(`Kernel ${first.kernel.release}, CONFIG_HZ=${first.kernel.hz}.\n`);
+const kernels = new Map<string, string[]>();
+for (const name of suiteNames()) {
+  const k = loadFixture(name).kernel;
+  const key = `${k.release}, CONFIG_HZ=${k.hz}`;
+  kernels.set(key, [...(kernels.get(key) ?? []), name]);
+}
+for (const [k, names] of kernels) console.log(`Kernel ${k}: ${names.length} fixtures.`);
+console.log('');
 console.log('| scenario | on the wire (s after connect returned) | application |');
 console.log('|---|---|---|');
 console.log(rows.join('\n'));

@@ -1,20 +1,26 @@
 /**
- * How far a real-kernel time may legitimately differ from the simulator's, derived from the
- * timer wheel (kernel/time/timer.c; linux-keepalive.md §6).
+ * How far a real-kernel time may differ from the simulator's: one jiffy, plus capture slack.
  *
- * A timer of d jiffies armed at jiffy J fires at the first multiple of G(d) strictly after
- * J + d, so its delay lies in [d + 1, d + G(d)] jiffies depending on J mod G(d) — the boot
- * phase of the jiffy clock, which differs between the kernel and the simulator. A timer
- * re-armed from a callback that ran on a bucket boundary of granularity >= G(d) has an exact
- * delay, (floor(d / G) + 1) · G, on both sides; then only one jiffy of slack is fair.
+ * Both hosts of a calibration run share one kernel and so one jiffy clock. Once the simulator
+ * runs with that clock's phase (fit.ts) and with the real programs' call times (replay.ts),
+ * every timer the kernel arms lands in the same wheel bucket in both runs (kernel/time/timer.c;
+ * linux-keepalive.md §6): a timer of d jiffies armed at jiffy J fires at the first multiple of
+ * G(d) strictly after J + d on both sides. What is left is the clock itself: an event can sit
+ * anywhere inside its jiffy (an application's call, a packet's arrival), and a timer callback
+ * can run a jiffy late when the CPU was idle (NO_HZ). So one jiffy, never G(d).
  */
 
 /**
- * Measurement slack added to every tolerance: tcpdump stamps a packet when it crosses the
- * interface, a few tens of µs after the timer callback, and the callback itself may run one
- * jiffy late when the CPU was idle (NO_HZ); 0.5 ms covers the stamping, not a whole jiffy.
+ * Measurement slack added to the tolerance: tcpdump stamps a packet when it crosses the
+ * interface, a few tens of µs after the timer callback or the system call that sent it, and a
+ * Python program reports a call a few hundred µs after the kernel finished it.
  */
 export const CAPTURE_SLACK = 0.0005;
+
+/** The tolerance, seconds, for a kernel with CONFIG_HZ = hz. */
+export function tolerance(hz: number): number {
+  return 1 / hz + CAPTURE_SLACK;
+}
 
 /** Granularity of the timer-wheel level a d-jiffy timer lands in: 8^L jiffies (LVL_START(n) = 63·8^(n−1)). */
 export function wheelGranularityJiffies(d: number): number {
@@ -32,16 +38,6 @@ export function wheelGranularityJiffies(d: number): number {
 export function wheelGranularity(seconds: number, hz: number): number {
   const d = Math.max(0, Math.round(Math.abs(seconds) * hz));
   return wheelGranularityJiffies(d) / hz;
-}
-
-/**
- * Tolerance (seconds) for a gap of nominal length `gap`: one jiffy for an aligned re-arm,
- * else max(one jiffy, G(gap)) — a first arming may land anywhere in its bucket window —
- * plus CAPTURE_SLACK.
- */
-export function gapTolerance(gap: number, hz: number, aligned: boolean): number {
-  const tick = 1 / hz;
-  return (aligned ? tick : Math.max(tick, wheelGranularity(gap, hz))) + CAPTURE_SLACK;
 }
 
 /**

@@ -6,11 +6,11 @@ import { Sim, type SimOptions } from './engine/sim.ts';
 import type { Micros } from './engine/time.ts';
 import { linuxProfile } from './os/linux/profile.ts';
 import type { OsProfile, Sysctls } from './os/profile.ts';
-import { exactTimerBase, linuxTimerBase, type TimerBase } from './os/timerbase.ts';
+import { exactTimerBase, linuxTimerBase, type TimerBase, type TimerObserver } from './os/timerbase.ts';
 import { tickTimerBase } from './os/timers.ts';
 import { Host } from './net/host.ts';
 import type { LossSpec } from './net/loss.ts';
-import { Network, type Middlebox, type Path } from './net/network.ts';
+import { Network, type Middlebox, type Path, type PathOptions } from './net/network.ts';
 import { Socket } from './tcp/socket.ts';
 
 export interface HostOptions {
@@ -23,6 +23,8 @@ export interface HostOptions {
   /** jiffy boot phase, µs; default drawn from the seed */
   jiffyPhase?: Micros;
   sysctl?: Partial<Sysctls>;
+  /** sees every timer armed on a Linux clock (calibration fits the jiffy phase with it) */
+  onTimer?: TimerObserver;
 }
 
 export class World {
@@ -41,7 +43,7 @@ export class World {
     // An arbitrary boot phase: jiffies are not aligned with the start of an experiment.
     const phase = o.jiffyPhase ?? this.sim.rng.fork(`jiffies:${o.name}`).int(0, 2 ** 30);
     const profile = o.profile ?? linuxProfile;
-    const tb = timer === 'exact' ? exactTimerBase() : profile.timer ? this.osTimer(o.name, profile, phase) : linuxTimerBase(hz, phase);
+    const tb = timer === 'exact' ? exactTimerBase() : profile.timer ? this.osTimer(o.name, profile, phase) : linuxTimerBase(hz, phase, o.onTimer);
     const ip = o.ip ?? `10.0.0.${this.nextIp++}`;
     const h = new Host(this.sim, { name: o.name, ip, profile, tb, ...(o.sysctl ? { sysctl: o.sysctl } : {}) });
     return this.net.addHost(h);
@@ -68,8 +70,8 @@ export class World {
   }
 
   /** A path from `a` to `b`; middleboxes (NATs) sit at `a`'s edge, in order. */
-  link(a: Host, b: Host, o: { latency?: Micros; loss?: LossSpec; middleboxes?: readonly Middlebox[] } = {}): Path {
-    return this.net.connect(a, b, { latency: o.latency ?? 500, loss: o.loss ?? { model: 'none' }, ...(o.middleboxes ? { middleboxes: o.middleboxes } : {}) });
+  link(a: Host, b: Host, o: { latency?: Micros; loss?: LossSpec; middleboxes?: readonly Middlebox[]; router?: PathOptions['router'] } = {}): Path {
+    return this.net.connect(a, b, { latency: o.latency ?? 500, loss: o.loss ?? { model: 'none' }, ...(o.middleboxes ? { middleboxes: o.middleboxes } : {}), ...(o.router ? { router: o.router } : {}) });
   }
 
   /** A new socket on `host`; calls are traced under `owner`. Dies with the host's current boot. */

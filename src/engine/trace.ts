@@ -49,7 +49,7 @@ export interface TimerEvent {
   t: Micros;
   host: string;
   conn: string;
-  timer: 'keepalive' | 'rto' | 'loss-probe' | 'syn' | 'time-wait' | 'fin-wait-2';
+  timer: 'keepalive' | 'rto' | 'loss-probe' | 'syn' | 'time-wait' | 'fin-wait-2' | 'delayed-ack' | 'persist';
   detail?: string;
 }
 

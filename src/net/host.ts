@@ -99,6 +99,11 @@ export class Host implements SocketHost {
     throw new Error(`${this.name}: no free ephemeral port`);
   }
 
+  /** An explicitly bound local port for a connection to rip:rport: free unless that 4-tuple exists or a listener holds the port. */
+  portFree(port: number, rip: string, rport: number): boolean {
+    return !this.conns.has(port, rip, rport) && !this.listeners.has(port);
+  }
+
   addConn(c: Conn): void {
     this.conns.add(c);
   }

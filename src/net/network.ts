@@ -9,6 +9,7 @@ import type { Sim } from '../engine/sim.ts';
 import type { Micros } from '../engine/time.ts';
 import type { IcmpPacket, Packet } from '../wire/segment.ts';
 import type { Host, Wire } from './host.ts';
+import { ICMP_DEST_UNREACH, IcmpRateLimiter, LINUX_ICMP_DEFAULTS, type IcmpSysctls } from './icmp-limit.ts';
 import { lossModel, type LossModel, type LossSpec } from './loss.ts';
 
 /**
@@ -75,6 +76,8 @@ export interface PathOptions {
   routerIp?: string;
   /** in order from the first host; they sit at its edge, before the link */
   middleboxes?: readonly Middlebox[];
+  /** the router's ICMP rate-limit sysctls (default: Linux's, src/net/icmp-limit.ts) */
+  router?: Partial<IcmpSysctls>;
 }
 
 export class Path {
@@ -82,7 +85,13 @@ export class Path {
   readonly ba: LinkDir;
   readonly routerIp: string;
 
-  constructor(sim: Sim, readonly a: Host, readonly b: Host, opts: PathOptions) {
+  constructor(
+    private readonly sim: Sim,
+    readonly a: Host,
+    readonly b: Host,
+    opts: PathOptions,
+  ) {
+    this.icmpSysctls = { ...LINUX_ICMP_DEFAULTS, ...opts.router };
     this.ab = new LinkDir(a, b, opts.latency, opts.loss, sim);
     this.ba = new LinkDir(b, a, opts.latency, opts.loss, sim);
     this.routerIp = opts.routerIp ?? '10.0.0.254';
@@ -99,22 +108,21 @@ export class Path {
 
   readonly middleboxes: readonly Middlebox[];
 
-  private icmpBuckets = new Map<string, { tokens: number; last: number }>();
+  readonly icmpSysctls: Readonly<IcmpSysctls>;
+  private icmpLimiter: IcmpRateLimiter | null = null;
 
   /**
-   * The router's per-destination ICMP rate limit (inet_peer_xrlim_allow with icmp_ratelimit
-   * 1 s and XRLIM_BURST_FACTOR 6): a bucket of 6 s of tokens, each ICMP costs 1 s, refilled
-   * with elapsed time; a new peer starts full.
+   * The router's ICMP rate limits for a destination-unreachable of `code` to `dst`
+   * (src/net/icmp-limit.ts). The router counts jiffies on the first host's clock (one kernel
+   * in a calibration run); a host without a jiffy clock lends its own ticks.
    */
-  icmpAllowed(dst: string, now: Micros): boolean {
-    const timeout = 1_000_000;
-    const b = this.icmpBuckets.get(dst) ?? { tokens: 6 * timeout, last: now };
-    b.tokens = Math.min(6 * timeout, b.tokens + (now - b.last));
-    b.last = now;
-    const ok = b.tokens >= timeout;
-    if (ok) b.tokens -= timeout;
-    this.icmpBuckets.set(dst, b);
-    return ok;
+  icmpAllowed(dst: string, code: number, now: Micros): boolean {
+    if (!this.icmpLimiter) {
+      const tb = this.a.tb;
+      const rng = this.sim.rng.fork('icmp-credit:router');
+      this.icmpLimiter = new IcmpRateLimiter(this.icmpSysctls, { hz: tb.hz, ticks: (t) => tb.ticks(t) }, () => rng.int(0, 2));
+    }
+    return this.icmpLimiter.allow(ICMP_DEST_UNREACH, code, dst, now);
   }
 
   dir(from: Host): LinkDir {
@@ -155,6 +163,9 @@ export class Path {
     return [this.ab, this.ba].filter((d) => d.from.name === f && d.to.name === t);
   }
 }
+
+/** ICMP destination-unreachable codes (RFC 792). */
+const ICMP_CODE: Record<IcmpPacket['code'], number> = { net: 0, host: 1, port: 3 };
 
 export class Network implements Wire {
   readonly hosts = new Map<string, Host>();
@@ -216,7 +227,7 @@ export class Network implements Wire {
     const atEdge = !to && from === path.a;
     if (dir.unreachable && pkt.proto === 'tcp' && !atEdge) {
       // the router answers for the far side (RFC 792 destination unreachable), rate-limited
-      if (!path.icmpAllowed(pkt.src, this.sim.now)) return;
+      if (!path.icmpAllowed(pkt.src, ICMP_CODE[dir.unreachable], this.sim.now)) return;
       const icmp: IcmpPacket = { proto: 'icmp', src: path.routerIp, dst: pkt.src, code: dir.unreachable, quoted: pkt };
       this.sim.after(dir.latency, () => from.receive(icmp));
       return;

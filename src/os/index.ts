@@ -41,6 +41,14 @@ export type SockoptVerdict = { ok: true; spec: SockOptSpec | null } | { ok: fals
  */
 export function checkOsSockopt(p: OsProfile, name: OsSockOptName, value: number): SockoptVerdict {
   const title = OS_MODULES[p.name as OsName]?.title ?? p.name;
+  if (name === 'SO_LINGER') {
+    // close() with a positive linger blocks until the data is acknowledged: not modelled
+    if (value === 0 || value === -1) return { ok: true, spec: null };
+    return { ok: false, errno: 'EINVAL', message: `${value}: only 0 (close() sends RST) or -1 (off) is modelled` };
+  }
+  if (name === 'SO_RCVBUF') {
+    return Number.isInteger(value) && value >= 0 ? { ok: true, spec: null } : { ok: false, errno: 'EINVAL', message: `${value} is out of range 0..2147483647 (bytes)` };
+  }
   if (!p.sockopts) {
     if (!(LINUX_OPTS as readonly string[]).includes(name)) {
       return { ok: false, errno: 'ENOPROTOOPT', message: `${name} is not a Linux socket option (setsockopt would fail with ENOPROTOOPT); Linux has ${LINUX_OPTS.join(', ')}` };

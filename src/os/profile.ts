@@ -18,6 +18,10 @@ export interface Sysctls {
   tcp_synack_retries: number;
   tcp_fin_timeout: number;
   tcp_syn_linear_timeouts: number;
+  /** Linux 6.11+: floor of the computed RTO, µs (tcp_rto_min(); TCP_RTO_MIN when absent) */
+  tcp_rto_min_us?: number;
+  /** Linux: tail loss probes only when 3 or 4 (tcp_schedule_loss_probe); absent = the profile's tailLossProbe */
+  tcp_early_retrans?: number;
 }
 
 /** What the keepalive death rule looks at when the timer fires (all in host ticks). */
@@ -42,7 +46,14 @@ export type OsSockOptName =
   | 'TCP_KEEPINIT'
   | 'TCP_MAXUNACKTIME'
   | 'TCP_MAXRT'
-  | 'SIO_KEEPALIVE_VALS';
+  | 'SIO_KEEPALIVE_VALS'
+  | SolSocketOptName;
+
+/**
+ * Socket-level options every OS has with the same meaning (SOL_SOCKET): SO_LINGER (l_linger
+ * seconds with l_onoff 1, −1 = l_onoff 0) and SO_RCVBUF (bytes).
+ */
+export type SolSocketOptName = 'SO_LINGER' | 'SO_RCVBUF';
 
 /**
  * What a successful setsockopt changes, in the endpoint's own units (seconds; `null` =
@@ -124,6 +135,8 @@ export interface OsProfile {
     readonly rearmOnReceive?: boolean;
     /** death sends RST|ACK (default true) */
     readonly rstOnDeath?: boolean;
+    /** what-if: every keepalive interval is this many ticks, whatever TCP_KEEPINTVL says (absent = keepintvl) */
+    readonly intervalTicks?: number;
     /** RST seq on death: SND.NXT (Linux tcp_send_active_reset) or SND.MAX (BSD tcp_drop → tcp_output) */
     readonly rstSeq?: 'nxt' | 'max';
     /** ICMP host/net unreachable recorded as a soft error while ESTABLISHED (Linux yes; BSD tcp_notify no) */
@@ -166,5 +179,7 @@ export interface OsProfile {
     readonly timeWaitUs: number;
     /** TCP timestamps on every segment (Linux, BSD default on; Windows default off): pcap options */
     readonly timestamps?: boolean;
+    /** Linux's delayed-ACK engine where it shows (the ACK of a FIN in ESTABLISHED waits for the delack timer, src/tcp/delack.ts); absent = ACK at once */
+    readonly delayedAck?: boolean;
   };
 }

@@ -60,17 +60,27 @@ export function wheelGranularity(d: number): number {
   return 8 ** level;
 }
 
-export function linuxTimerBase(hz: number, phaseUs: Micros): TimerBase {
+/** Called for every timer armed on a clock (calibration reads the wheel level of each firing). */
+export type TimerObserver = (now: Micros, ticks: number, at: Micros) => void;
+
+export function linuxTimerBase(hz: number, phaseUs: Micros, observe?: TimerObserver): TimerBase {
   const usPerTick = 1e6 / hz;
   const ticks = (t: Micros): number => Math.floor(((t + phaseUs) * hz) / 1e6);
   const tickStart = (j: number): Micros => Math.ceil((j * 1e6) / hz) - phaseUs;
+  const fireTime = (now: Micros, d: number): Micros => Math.max(now, tickStart(wheelExpiry(ticks(now), d)));
   return {
     hz,
     mode: 'linux',
     phaseUs,
     ticks,
     tickStart,
-    fireTime: (now, d) => Math.max(now, tickStart(wheelExpiry(ticks(now), d))),
+    fireTime: observe
+      ? (now, d) => {
+          const at = fireTime(now, d);
+          observe(now, d, at);
+          return at;
+        }
+      : fireTime,
     secs: (s) => Math.round(s * hz),
     msecs: (ms) => Math.ceil((ms * hz) / 1000),
     usecs: (us) => Math.ceil((us * hz) / 1e6),

@@ -24,6 +24,7 @@ const TAG_TEXT: Record<string, string> = {
   'keepalive-ack': 'keepalive ACK',
   retransmission: 'retransmission',
   'loss-probe': 'tail loss probe',
+  'window-probe': 'zero-window probe',
   reset: 'reset',
 };
 

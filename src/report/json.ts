@@ -13,9 +13,14 @@ import { summarize } from './summary.ts';
 export const TOOL = 'keepalive-lab 0.1.0';
 const sec = (us: number): number => us / 1e6;
 
-/** Remembers each flow direction's ISN so sequence numbers can be printed relative. */
+/**
+ * Remembers each flow direction's ISNs so sequence numbers can be printed relative. A 4-tuple
+ * can carry several connections (a SYN from a rebooted host reusing the old port while the
+ * peer still holds the old connection): each number is taken relative to the ISN of the
+ * connection it belongs to, i.e. the known ISN that puts it closest above (relIsn).
+ */
 export class SeqBook {
-  private isn = new Map<string, number>();
+  private isn = new Map<string, number[]>();
 
   private key(src: string, sport: number, dst: string, dport: number): string {
     return `${src}:${sport}>${dst}:${dport}`;
@@ -23,17 +28,18 @@ export class SeqBook {
 
   see(p: TcpPacket): void {
     const s = p.seg;
+    if (!(s.flags & SYN)) return;
     const k = this.key(p.src, s.sport, p.dst, s.dport);
-    if (s.flags & SYN) this.isn.set(k, s.seq);
+    const known = this.isn.get(k);
+    if (!known) this.isn.set(k, [s.seq]);
+    else if (!known.includes(s.seq)) known.push(s.seq);
   }
 
   /** [relative seq, relative ack]; absolute when the flow's SYN was never seen. */
   rel(p: TcpPacket): [number, number] {
     const s = p.seg;
-    const fwd = this.isn.get(this.key(p.src, s.sport, p.dst, s.dport));
-    const rev = this.isn.get(this.key(p.dst, s.dport, p.src, s.sport));
-    const seq = fwd === undefined ? s.seq : (s.seq - fwd) >>> 0;
-    const ack = s.flags & 0x10 ? (rev === undefined ? s.ack : (s.ack - rev) >>> 0) : 0;
+    const seq = relIsn(s.seq, this.isn.get(this.key(p.src, s.sport, p.dst, s.dport)));
+    const ack = s.flags & 0x10 ? relIsn(s.ack, this.isn.get(this.key(p.dst, s.dport, p.src, s.sport))) : 0;
     return [seq, ack];
   }
 
@@ -42,8 +48,16 @@ export class SeqBook {
     const fwd = this.isn.get(this.key(p.src, s.sport, p.dst, s.dport));
     const rev = this.isn.get(this.key(p.dst, s.dport, p.src, s.sport));
     if (fwd === undefined && rev === undefined) return undefined;
-    return { seqBase: fwd ?? 0, ackBase: rev ?? 0 };
+    return { seqBase: fwd ? (s.seq - relIsn(s.seq, fwd)) >>> 0 : 0, ackBase: rev ? (s.ack - relIsn(s.ack, rev)) >>> 0 : 0 };
   }
+}
+
+/** `n` relative to the ISN (of `isns`) it lies closest above; `n` itself when there is none. */
+export function relIsn(n: number, isns: readonly number[] | undefined): number {
+  if (!isns || isns.length === 0) return n;
+  let best = Infinity;
+  for (const i of isns) best = Math.min(best, (n - i) >>> 0);
+  return best;
 }
 
 /** One captured TCP packet as a record (relative seq/ack from `book`, which must have seen the flow's SYN). */

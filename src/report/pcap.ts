@@ -191,7 +191,7 @@ const SIG_MEMORY_US = 60_000_000;
 const sig = (s: Segment): string => `${s.seq}|${s.ack}|${s.flags}|${s.len}|${s.win}`;
 const connKey = (host: string, lip: string, lport: number, rip: string, rport: number): string => `${host}|${lip}:${lport}|${rip}:${rport}`;
 
-const TAG_TEXT = { keepalive: 'keepalive probe', 'keepalive-ack': 'keepalive ACK', retransmission: 'retransmission', 'loss-probe': 'tail loss probe', reset: 'reset' } as const;
+const TAG_TEXT = { keepalive: 'keepalive probe', 'keepalive-ack': 'keepalive ACK', retransmission: 'retransmission', 'loss-probe': 'tail loss probe', 'window-probe': 'zero-window probe', reset: 'reset' } as const;
 
 /** The vantage points present in a trace: hosts, and `name:inside` / `name:outside` for middleboxes. */
 export function vantagePoints(events: readonly TraceEvent[]): string[] {

@@ -19,7 +19,7 @@ export interface AppRun {
   hostDown(): void;
 }
 
-const OPTION_ORDER: SockOptName[] = ['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT'];
+const OPTION_ORDER: (SockOptName | 'SO_RCVBUF')[] = ['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_RCVBUF'];
 
 export function applyOptions(s: Socket, opts: SocketOptionsSpec): boolean {
   for (const name of OPTION_ORDER) {
@@ -109,7 +109,7 @@ export function startApp(world: World, spec: AppSpec, hostOpts: SocketOptionsSpe
       case 'connect':
         sock = newSocket();
         if (!applyOptions(sock, hostOpts)) return failed();
-        return sock.connect(step.to, step.port, after);
+        return sock.connect(step.to, step.port, after, step.localPort);
       case 'setsockopt':
         return sock ? after(sock.setsockopt(step.name, step.value)) : noSocket(step);
       case 'getsockopt':

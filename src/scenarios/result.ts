@@ -28,7 +28,7 @@ export interface PacketRecord {
   win: number;
   len: number;
   /** what the packet is, when it is something a reader wants pointed out */
-  kind?: 'keepalive' | 'keepalive-ack' | 'retransmission' | 'loss-probe' | 'reset';
+  kind?: 'keepalive' | 'keepalive-ack' | 'retransmission' | 'loss-probe' | 'window-probe' | 'reset';
   /**
    * set when a host firewall rule dropped the packet at this vantage point (`INPUT`, `OUTPUT`).
    * A packet lost on a cut or lossy path has a `tx` record and no `rx` record.

@@ -40,6 +40,8 @@ export interface RunOptions {
   record?: boolean;
   /** run the keepalive machines compiled (default) or as xstate actors (SimOptions.machines) */
   machines?: 'compiled' | 'xstate';
+  /** sees every timer armed on a Linux host's jiffy clock: host, arm time, length in jiffies, expiry (µs) */
+  onTimer?: (host: string, now: Micros, ticks: number, at: Micros) => void;
   /** called with the world once its hosts and path exist, before any program starts (to subscribe to the trace) */
   onWorld?: (world: World) => void;
 }
@@ -77,23 +79,25 @@ function prepare(sc: Scenario, opts: RunOptions): Prepared {
   names.forEach((name, i) => {
     const h = sc.hosts[name];
     if (!h) return;
-    // the host's OS profile, built from its knobs and overrides (src/os/index.ts); Linux as before
-    const os = h.os === 'linux' ? null : buildOs(h.os, h.sysctl, h.profile ?? {});
+    // the host's OS profile, built from its knobs and overrides (src/os/index.ts); Linux as
+    // before unless a what-if parameter is given
+    const os = h.os === 'linux' && !h.profile ? null : buildOs(h.os, h.os === 'linux' ? {} : h.sysctl, h.profile ?? {});
     world.addHost({
       name,
       ip: h.ip ?? `10.0.0.${i + 1}`,
       hz: h.hz,
       timer: h.timer,
       ...(h.jiffyPhase !== undefined ? { jiffyPhase: h.jiffyPhase } : {}),
-      ...(os ? { profile: os.profile, sysctl: os.sysctl } : { sysctl: definedOnly(h.sysctl) }),
+      ...(opts.onTimer ? { onTimer: (now: Micros, d: number, at: Micros) => opts.onTimer?.(name, now, d, at) } : {}),
+      ...(os && h.os !== 'linux' ? { profile: os.profile, sysctl: os.sysctl } : { ...(os ? { profile: os.profile } : {}), sysctl: definedOnly(h.sysctl) }),
     });
-    if (os) world.onSocket(name, (s) => osOnlyOptions(s, h.socket));
+    if (os && h.os !== 'linux') world.onSocket(name, (s) => osOnlyOptions(s, h.socket));
   });
   const [an, bn] = sc.path.between ?? [names[0] as string, names[1] as string];
   const boxes = sc.path.middleboxes.map((m) => (m.type === 'proxy' ? newProxy(world, m) : new Nat(world.sim, m.name, m.ip, natConfig(m.profile, natOverrides(m)))));
   const nats = boxes.filter((b): b is Nat => b instanceof Nat);
   const proxies = boxes.filter((b): b is AppProxy => b instanceof AppProxy);
-  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: boxes });
+  const path = world.link(world.host(an), world.host(bn), { latency: sc.path.latency, loss: lossSpec(sc.path.loss), middleboxes: boxes, ...(sc.path.router ? { router: definedOnly(sc.path.router) } : {}) });
   for (const p of proxies) p.start();
 
   const horizon = opts.until ?? sc.until ?? DAY_US;

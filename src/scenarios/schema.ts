@@ -42,6 +42,8 @@ export const linuxSysctls = z
     tcp_synack_retries: z.number().int().min(0).max(255).optional().meta({ description: 'default 5' }),
     tcp_fin_timeout: z.number().int().min(1).max(2_147_483).optional().meta({ description: 'seconds, default 60' }),
     tcp_syn_linear_timeouts: z.number().int().min(0).max(127).optional().meta({ description: 'Linux 6.5+: default 4; 0 = classic exponential SYN backoff' }),
+    tcp_rto_min_us: z.number().int().min(1).max(120_000_000).optional().meta({ description: 'Linux 6.11+: floor of the computed RTO, µs, default 200000' }),
+    tcp_early_retrans: z.number().int().min(0).max(4).optional().meta({ description: 'default 3; tail loss probes only when 3 or 4' }),
   })
   .strict();
 
@@ -54,6 +56,7 @@ export const socketOptions = z
     TCP_KEEPCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
     TCP_USER_TIMEOUT: z.number().int().optional().meta({ description: 'milliseconds, >= 0, 0 = off' }),
     TCP_SYNCNT: z.number().int().optional().meta({ description: 'count, Linux 1..127' }),
+    SO_RCVBUF: z.number().int().optional().meta({ description: 'receive buffer, bytes; Linux doubles it (at least 2304) and stops autotuning' }),
     // OS-specific options (docs/os-profiles.md); whether the host's OS has them is checked in validate.ts
     TCP_KEEPALIVE: z.number().int().optional().meta({ description: 'macOS: keepalive idle, seconds, 0 = the sysctl' }),
     TCP_CONNECTIONTIMEOUT: z.number().int().optional().meta({ description: 'macOS: connect timeout, seconds' }),
@@ -170,6 +173,19 @@ export const proxySchema = z
 
 export const middleboxSchema = z.discriminatedUnion('type', [natSchema, proxySchema]);
 
+/**
+ * The router between the two hosts: its ICMP rate-limit sysctls, Linux names, units and
+ * defaults (net.ipv4.icmp_*, per netns; src/net/icmp-limit.ts).
+ */
+export const routerSchema = z
+  .object({
+    icmp_ratelimit: z.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'ms between ICMP errors to one destination (inet_peer bucket of 6); default 1000; 0 = no per-destination limit' }),
+    icmp_ratemask: z.number().int().min(0).max(2 ** 32 - 1).optional().meta({ description: 'ICMP types rate-limited, bit i = type i; default 6168 (0x1818: 3, 4, 11, 12); 0 = none' }),
+    icmp_msgs_per_sec: z.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'host-wide ICMP errors per second; default 1000 (0 stops them all once the burst is spent)' }),
+    icmp_msgs_burst: z.number().int().min(0).max(2_147_483_647).optional().meta({ description: 'host-wide burst; default 50' }),
+  })
+  .strict();
+
 export const pathSchema = z
   .object({
     between: z.tuple([hostName, hostName]).optional().meta({ description: 'the two hosts; default: the first two hosts' }),
@@ -179,6 +195,7 @@ export const pathSchema = z
     middleboxes: z.array(middleboxSchema).default([]).meta({
       description: 'middleboxes at the first host\'s edge of the path: at most one, a NAT (type: nat) or a proxy (type: proxy)',
     }),
+    router: routerSchema.optional().meta({ description: "the router's ICMP rate limits (Linux sysctl names, defaults and units), for icmp-unreachable faults" }),
   })
   .strict();
 
@@ -187,9 +204,20 @@ const stepBase = { at: duration.optional().meta({ description: 'not before this 
 export const stepSchema = z.discriminatedUnion('call', [
   z.object({ ...stepBase, call: z.literal('listen'), port: z.number().int().min(1).max(65535), backlog: z.number().int().min(0).default(128) }).strict(),
   z.object({ ...stepBase, call: z.literal('accept') }).strict(),
-  z.object({ ...stepBase, call: z.literal('connect'), to: hostName, port: z.number().int().min(1).max(65535) }).strict(),
-  z.object({ ...stepBase, call: z.literal('setsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT']), value: z.union([z.number().int(), z.boolean()]) }).strict(),
-  z.object({ ...stepBase, call: z.literal('getsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_ERROR']) }).strict(),
+  z.object({
+    ...stepBase,
+    call: z.literal('connect'),
+    to: hostName,
+    port: z.number().int().min(1).max(65535),
+    localPort: z.number().int().min(1).max(65535).optional().meta({ description: 'bind this local port first (default: an ephemeral port)' }),
+  }).strict(),
+  z.object({
+    ...stepBase,
+    call: z.literal('setsockopt'),
+    name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_LINGER', 'SO_RCVBUF']),
+    value: z.union([z.number().int(), z.boolean()]).meta({ description: 'the option value; SO_LINGER: l_linger seconds with l_onoff 1, or -1 for l_onoff 0' }),
+  }).strict(),
+  z.object({ ...stepBase, call: z.literal('getsockopt'), name: z.enum(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT', 'SO_ERROR', 'SO_RCVBUF']) }).strict(),
   z.object({
     ...stepBase,
     call: z.literal('send'),

@@ -20,6 +20,8 @@ export function tcpDone(c: Conn, err: Errno | null, why: string): void {
   stopRtx(c);
   c.sim.cancel(c.timeWaitTimer);
   c.sim.cancel(c.finWait2Timer);
+  c.sim.cancel(c.delackTimer);
+  c.sim.cancel(c.persistTimer);
   c.ka?.send({ type: 'DISABLE' });
   c.ka?.stop();
   c.ka = null;
@@ -38,6 +40,8 @@ export function forget(c: Conn): void {
   stopRtx(c);
   c.sim.cancel(c.timeWaitTimer);
   c.sim.cancel(c.finWait2Timer);
+  c.sim.cancel(c.delackTimer);
+  c.sim.cancel(c.persistTimer);
   c.ka?.stop();
   c.ka = null;
   c.dropWaiters();
@@ -89,25 +93,48 @@ export function finAcked(c: Conn): void {
   }
 }
 
-/** An orphaned FIN_WAIT_2 lasts tcp_fin_timeout, then the connection is forgotten (tcp_keepalive_timer step 3). */
+/**
+ * An orphaned FIN_WAIT_2 lasts tcp_fin_time() — tcp_fin_timeout, at least 3.5 RTO — then the
+ * connection is forgotten. Linux turns it into a timewait socket in substate FIN_WAIT_2 whose
+ * timer is an ordinary wheel timer (tcp_time_wait → inet_twsk_schedule), so the end is rounded
+ * up like any timer; beyond TCP_TIMEWAIT_LEN the keepalive timer first waits out the excess
+ * and then hands over a timewait socket for that excess again (tcp_keepalive_timer step 3).
+ */
 export function armFinWait2(c: Conn): void {
-  c.sim.cancel(c.finWait2Timer);
-  c.finWait2Timer = c.sim.after(c.stack.sysctl.tcp_fin_timeout * 1_000_000, () => {
+  const tb = c.stack.tb;
+  const twLen = tb.usecs(c.stack.profile.tcp.timeWaitUs);
+  const finTime = Math.max(tb.secs(c.stack.sysctl.tcp_fin_timeout), 4 * c.rto - Math.floor(c.rto / 2));
+  const expire = (): void => {
     if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'fin-wait-2' });
     tcpDone(c, null, 'FIN_WAIT_2 timeout');
+  };
+  c.sim.cancel(c.finWait2Timer);
+  c.lastOowAck = Number.NEGATIVE_INFINITY; // the timewait socket's own rate limit starts afresh
+  if (finTime <= twLen) {
+    c.finWait2Timer = c.sim.at(tb.fireTime(c.sim.now, finTime), expire);
+    return;
+  }
+  c.finWait2Timer = c.sim.at(tb.fireTime(c.sim.now, finTime - twLen), () => {
+    c.finWait2Timer = c.sim.at(tb.fireTime(c.sim.now, finTime - twLen), expire);
+  });
+}
+
+/** TIME_WAIT for TCP_TIMEWAIT_LEN on the wheel (inet_twsk_schedule), from now. */
+export function armTimeWait(c: Conn): void {
+  c.sim.cancel(c.timeWaitTimer);
+  c.timeWaitTimer = c.sim.at(c.stack.tb.fireTime(c.sim.now, c.stack.tb.usecs(c.stack.profile.tcp.timeWaitUs)), () => {
+    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
+    tcpDone(c, null, 'TIME_WAIT over');
   });
 }
 
 export function enterTimeWait(c: Conn): void {
   stopRtx(c);
   c.sim.cancel(c.finWait2Timer);
+  c.lastOowAck = Number.NEGATIVE_INFINITY; // a fresh timewait socket: tw_last_oow_ack_time 0
   c.ka?.send({ type: 'DISABLE' });
   c.setState('TIME_WAIT');
-  c.sim.cancel(c.timeWaitTimer);
-  c.timeWaitTimer = c.sim.after(c.stack.profile.tcp.timeWaitUs, () => {
-    if (c.sim.trace.on.timer) c.sim.trace.emit({ kind: 'timer', t: c.sim.now, host: c.stack.name, conn: c.name, timer: 'time-wait' });
-    tcpDone(c, null, 'TIME_WAIT over');
-  });
+  armTimeWait(c);
   c.wake();
 }
 
@@ -127,6 +154,14 @@ export function appClose(c: Conn): void {
   if (c.rcvBuf > 0) {
     sendActiveReset(c);
     tcpDone(c, null, 'closed with unread data');
+    return;
+  }
+  // SO_LINGER with l_linger 0: tcp_disconnect() — RST|ACK where tcp_need_reset() (or unsent
+  // data in CLOSING/LAST_ACK), then CLOSE at once: no FIN, no TIME_WAIT
+  if (c.opts.linger === 0) {
+    const needReset = ['ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT_1', 'FIN_WAIT_2', 'SYN_RECV'].includes(c.state) || (c.unsent > 0 && (c.state === 'CLOSING' || c.state === 'LAST_ACK'));
+    if (needReset) sendActiveReset(c);
+    tcpDone(c, null, 'close with SO_LINGER 0');
     return;
   }
   switch (c.state) {

@@ -84,6 +84,15 @@ export class Conn {
   orphan = false;
   done = false;
   timeWaitTimer: Handle | null = null;
+  /** delayed-ACK engine (delack.ts): interarrival estimate (icsk_ack.ato, ticks), pingpong mode, pending timer */
+  ato = 0;
+  pingpong = false;
+  delackTimer: Handle | null = null;
+  /** persist timer (persist.ts) and the tick of its first probe (icsk_probes_tstamp) */
+  persistTimer: Handle | null = null;
+  probesTstamp: number | null = null;
+  /** the largest window the peer has offered (tp->max_window) */
+  maxWindow = 0;
   finWait2Timer: Handle | null = null;
   synAckRetries = 0;
   /** generation of the BSD connect timeout (keepinit): a re-armed timeout makes older firings stale */

@@ -6,11 +6,13 @@
 import { ACK, FIN, RST, SYN, type Segment } from '../wire/segment.ts';
 import { seqAdd, seqDiff, seqGt, seqLt } from '../wire/seq.ts';
 import type { Conn } from './conn.ts';
-import { enterTimeWait, finAcked, tcpDone, tcpReset } from './close.ts';
+import { armTimeWait, enterTimeWait, finAcked, tcpDone, tcpReset } from './close.ts';
 import { establish } from './establish.ts';
 import { emit, pushData, sendAck } from './output.ts';
-import { rearmAfterAck, rttSample } from './rtx.ts';
+import { rearmAfterAck, rearmSynSoon, rttSample } from './rtx.ts';
 import { RECEIVES_DATA } from './state.ts';
+import { ackFin, dataReceived } from './delack.ts';
+import { ackProbe } from './persist.ts';
 
 /** Outcome for the host: 'reset' asks it to answer with a no-socket style RST (seq = SEG.ACK). */
 export type InputResult = 'ok' | 'reset';
@@ -32,7 +34,14 @@ export function segmentArrives(c: Conn, s: Segment): InputResult {
 /** RFC 9293 §3.10.7.3. */
 function synSent(c: Conn, s: Segment): InputResult {
   const ackOk = (s.flags & ACK) !== 0 && s.ack === seqAdd(c.iss, 1);
-  if (s.flags & ACK && !ackOk) return s.flags & RST ? 'ok' : 'reset';
+  if (s.flags & ACK && !ackOk) {
+    if (s.flags & RST) return 'ok';
+    // tcp_rcv_synsent_state_process: an unacceptable ACK (a challenge ACK from a peer that still
+    // holds this 4-tuple) gets a RST, and the SYN is resent TCP_TIMEOUT_MIN later ("Previous
+    // FIN/ACK or RST/ACK might be ignored") if it was not retransmitted yet
+    if (c.retransmits === 0) rearmSynSoon(c);
+    return 'reset';
+  }
   if (s.flags & RST) {
     if (ackOk) tcpReset(c);
     return 'ok';
@@ -42,6 +51,7 @@ function synSent(c: Conn, s: Segment): InputResult {
   c.rcvNxt = seqAdd(s.seq, 1);
   c.sndUna = s.ack;
   c.sndWnd = s.win;
+  c.maxWindow = Math.max(c.maxWindow, s.win);
   if (c.retransmits === 0) rttSample(c, c.sim.now - (c.rttSample?.t ?? c.sim.now));
   c.rttSample = null;
   sendAck(c); // the handshake's final ACK leaves before anything connect()'s caller writes
@@ -63,13 +73,33 @@ function synRecv(c: Conn, s: Segment): InputResult {
   if (s.ack !== seqAdd(c.iss, 1)) return 'reset';
   c.sndUna = s.ack;
   c.sndWnd = s.win;
+  c.maxWindow = Math.max(c.maxWindow, s.win);
   if (c.synAckRetries === 0 && c.rttSample) rttSample(c, c.sim.now - c.rttSample.t);
   c.rttSample = null;
   establish(c);
   return synchronized(c, s);
 }
 
+/**
+ * A segment for a connection in TIME_WAIT (tcp_timewait_state_process, the TIME_WAIT
+ * substate): a RST ends it (tcp_rfc1337 = 0); a bare ACK at RCV.NXT only restarts the timer;
+ * anything else — a retransmitted FIN, a probe — is answered with a duplicate ACK, at most one
+ * per tcp_invalid_ratelimit (tcp_timewait_check_oow_rate_limit), and with ACK set restarts
+ * the TCP_TIMEWAIT_LEN timer (inet_twsk_reschedule).
+ */
+function timeWait(c: Conn, s: Segment): InputResult {
+  if (s.flags & RST) {
+    tcpDone(c, null, 'RST in TIME_WAIT');
+    return 'ok';
+  }
+  if (s.flags & ACK) armTimeWait(c);
+  if (s.seq === c.rcvNxt && s.len === 0 && !(s.flags & (SYN | FIN))) return 'ok';
+  oowAck(c, s);
+  return 'ok';
+}
+
 function synchronized(c: Conn, s: Segment): InputResult {
+  if (c.state === 'TIME_WAIT') return timeWait(c, s);
   // XNU/FreeBSD: t_rcvtime is set for every segment reaching the PCB, before validation (os-profiles.md §5.3)
   if (c.stack.profile.keepalive.idleFromAnySegment) {
     c.rcvTstamp = c.ticks();
@@ -146,8 +176,12 @@ function ackArrives(c: Conn, s: Segment): boolean {
     // the machine's state is the same in traced and untraced runs.
     c.ka?.send({ type: 'PROBE_ANSWERED' });
   }
+  const priorInFlight = c.inFlight;
   c.sndWnd = s.win;
+  c.maxWindow = Math.max(c.maxWindow, s.win);
+  if (priorInFlight === 0) ackProbe(c); // tcp_ack_probe: a shut window re-arms the persist timer
   const acked = seqDiff(s.ack, c.sndUna);
+  if (acked === 0 && c.unsent > 0) pushData(c); // a window update may let queued data go
   if (acked > 0) {
     c.sndUna = s.ack;
     if (c.rttSample && !seqLt(s.ack, c.rttSample.end)) {
@@ -179,7 +213,8 @@ function dataArrives(c: Conn, s: Segment, end: number): void {
     if (fresh > 0) {
       c.rcvNxt = seqAdd(c.rcvNxt, fresh);
       if (!c.rdShut) c.rcvBuf += fresh;
-      c.lrcvtime = c.ticks(); // tcp_event_data_recv
+      dataReceived(c); // tcp_event_data_recv: the interarrival estimate, before lrcvtime moves
+      c.lrcvtime = c.ticks();
     }
   }
   if (s.flags & FIN && end === seqAdd(c.rcvNxt, 1) && !c.finRcvd) {
@@ -200,7 +235,9 @@ function finArrives(c: Conn): void {
   switch (c.state) {
     case 'ESTABLISHED':
       c.setState('CLOSE_WAIT');
-      break;
+      ackFin(c); // pingpong: the delayed-ACK timer, unless a reply carries it first (delack.ts)
+      c.wake();
+      return;
     case 'FIN_WAIT_1':
       c.setState('CLOSING');
       break;

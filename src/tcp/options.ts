@@ -19,6 +19,10 @@ export interface SockOpts {
   connectTimeout: number | undefined;
   /** values of OS-specific options as set, for getsockopt */
   osOpts: Record<string, number> | undefined;
+  /** SO_LINGER with l_onoff 1: l_linger seconds (only 0 is modelled: close() sends RST) */
+  linger: number | undefined;
+  /** SO_RCVBUF as the kernel stores it (twice the value asked for, at least SOCK_MIN_RCVBUF) */
+  rcvbuf: number | undefined;
 }
 
 // Every field is always present (undefined when unset) so every options record has one shape:
@@ -33,6 +37,8 @@ export const defaultSockOpts = (): SockOpts => ({
   rxtDrop: undefined,
   connectTimeout: undefined,
   osOpts: undefined,
+  linger: undefined,
+  rcvbuf: undefined,
 });
 
 /** Accepted children inherit the listener's options (sk_clone copies tcp_sock). */

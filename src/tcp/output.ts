@@ -7,6 +7,8 @@ import { ACK, FIN, PSH, RST, SYN, type PacketTag, type Segment } from '../wire/s
 import { seqAdd, seqGt } from '../wire/seq.ts';
 import type { Conn } from './conn.ts';
 import { armRtxAfterSend } from './rtx.ts';
+import { ackSent } from './delack.ts';
+import { checkProbeTimer, stopPersist } from './persist.ts';
 
 /** Send one segment from this connection. */
 export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketTag, opts?: 'none' | 'ts'): void {
@@ -18,10 +20,11 @@ export function emit(c: Conn, seq: number, flags: number, len = 0, tag?: PacketT
     seq,
     ack: flags & ACK ? c.rcvNxt : 0,
     flags,
-    win: flags & RST && !(flags & ACK) ? 0 : c.stack.profile.tcp.window,
+    win: flags & RST && !(flags & ACK) ? 0 : receiveWindow(c),
     len,
     ...(o ? { opts: o } : {}),
   };
+  if (flags & ACK && c.delackTimer !== null) ackSent(c); // this segment carries the owed ACK
   c.stack.transmit(tag ? { proto: 'tcp', src: c.lip, dst: c.rip, seg, tag } : { proto: 'tcp', src: c.lip, dst: c.rip, seg });
 }
 
@@ -44,13 +47,17 @@ export function sendSynAck(c: Conn, tag?: PacketTag): void {
  * still unsent (tcp_send_fin), so a write followed by close() goes out as [FP.].
  */
 export function pushData(c: Conn): void {
-  const mss = c.stack.profile.tcp.mss;
+  const mss = boundToHalfWindow(c, c.stack.profile.tcp.mss);
+  // After an RTO the congestion window is one segment (tcp_enter_loss: cwnd = in flight + 1)
+  // and the retransmission occupies it (tcp_cwnd_test): later writes wait in the send queue
+  // until an ACK arrives, and the next RTO again resends only the head. A lone FIN is exempt.
+  const lossLimited = c.inLoss && c.inFlight > 0;
   let sent = false;
   for (;;) {
     const unsent = c.unsent;
     const room = Math.min(c.sndWnd, c.cwnd) - c.inFlight;
     if (unsent > 0) {
-      if (room <= 0) break;
+      if (room <= 0 || lossLimited) break;
       const len = Math.min(unsent, mss, room);
       const last = len === unsent;
       let flags = ACK | (last ? PSH : 0);
@@ -65,7 +72,35 @@ export function pushData(c: Conn): void {
     }
     break;
   }
-  if (sent) armRtxAfterSend(c);
+  if (sent) {
+    stopPersist(c); // the RTO takes over the shared timer (tcp_event_new_data_sent)
+    armRtxAfterSend(c);
+  } else if (c.unsent > 0 && c.inFlight === 0) checkProbeTimer(c); // shut out by the window
+}
+
+/**
+ * The window this end offers. With SO_RCVBUF set (the size locked, no autotuning) the buffer
+ * holds the initial window of tcp_select_initial_window — half the buffer (the default
+ * scaling_ratio), rounded down to whole MSS — and offers what its unread data leaves of it;
+ * recorded for SO_RCVBUF 1024, 1500 and 3000 on 6.18 (docs/calibration.md). Otherwise the
+ * profile's fixed window.
+ */
+export function receiveWindow(c: Conn): number {
+  const buf = c.opts.rcvbuf;
+  if (buf === undefined) return c.stack.profile.tcp.window;
+  const mss = c.stack.profile.tcp.mss;
+  let space = Math.floor(buf / 2);
+  if (space > mss) space -= space % mss;
+  const initial = Math.min(space, 65535, 10 * mss);
+  return Math.max(0, initial - c.rcvBuf);
+}
+
+/** tcp_bound_to_half_wnd(): no segment larger than half the largest window the peer offered. */
+function boundToHalfWindow(c: Conn, mss: number): number {
+  const w = c.maxWindow;
+  if (w === 0) return mss;
+  const cutoff = w > 536 ? Math.floor(w / 2) : w; // TCP_MSS_DEFAULT
+  return mss > cutoff ? Math.max(cutoff, 68 - 32) : mss;
 }
 
 function transmitNew(c: Conn, len: number, flags: number): void {

@@ -19,7 +19,8 @@ export function computeRto(c: Conn): number {
   const pol = c.stack.profile.rto;
   if (pol) return c.stack.tb.usecs(rtoAtShiftUs(pol, rexmtValUs(pol, c.srttUs, c.rttvarUs), 0)); // TCPT_RANGESET
   if (c.srttUs === 0) return c.stack.tb.usecs(p.rtoInitUs);
-  const us = Math.min(p.rtoMaxUs, c.srttUs + Math.max(4 * c.rttvarUs, p.rtoMinUs));
+  // tcp_rto_min(): the route's or net.ipv4.tcp_rto_min_us (6.11+); TLP and tcp_retries2 keep TCP_RTO_MIN
+  const us = Math.min(p.rtoMaxUs, c.srttUs + Math.max(4 * c.rttvarUs, c.stack.sysctl.tcp_rto_min_us ?? p.rtoMinUs));
   return c.stack.tb.usecs(us);
 }
 
@@ -51,7 +52,7 @@ export function stopRtx(c: Conn): void {
 
 /** After new sequence space was sent: schedule a loss probe, else make sure an RTO is armed. */
 export function armRtxAfterSend(c: Conn): void {
-  if (scheduleLossProbe(c)) return;
+  if (scheduleLossProbe(c, false)) return;
   if (c.rtxTimer === null) arm(c, 'rto', clampToUserTimeout(c, c.rto));
 }
 
@@ -61,22 +62,27 @@ export function rearmAfterAck(c: Conn): void {
     stopRtx(c);
     return;
   }
-  if (!scheduleLossProbe(c)) arm(c, 'rto', clampToUserTimeout(c, c.rto));
+  if (!scheduleLossProbe(c, true)) arm(c, 'rto', clampToUserTimeout(c, c.rto));
 }
 
 /**
  * tcp_schedule_loss_probe(): PTO = 2·SRTT, plus RTO_MIN when a single segment is out
- * (room for a delayed ACK), else plus 2 jiffies; never later than the RTO would fire.
+ * (room for a delayed ACK), else plus 2 jiffies; never later than the RTO would fire — the
+ * full RTO from now after an ACK (advancing_rto), else the head's RTO (tcp_rto_delta_us).
+ * Re-armed at every send and every ACK, as the kernel does.
  */
-function scheduleLossProbe(c: Conn): boolean {
+function scheduleLossProbe(c: Conn, advancingRto: boolean): boolean {
   const p = c.stack.profile.tcp;
-  if (!p.tailLossProbe || c.inLoss || c.srttUs === 0) return false;
-  if (c.state !== 'ESTABLISHED' && c.state !== 'CLOSE_WAIT') return false;
-  if (c.rtxKind === 'tlp' && c.rtxTimer !== null) return true;
+  const early = c.stack.sysctl.tcp_early_retrans;
+  if (!p.tailLossProbe || (early !== undefined && early !== 3 && early !== 4) || c.inLoss || c.srttUs === 0) return false;
+  // no TCP-state condition in tcp_schedule_loss_probe: a FIN in LAST_ACK or FIN_WAIT_1 gets a
+  // loss probe too (calibrate: time-wait-fin-retransmit); SYN_SENT/SYN_RECV have no RTT sample
+  if (c.state === 'SYN_SENT' || c.state === 'SYN_RECV') return false;
   const tb = c.stack.tb;
   const single = c.inFlight <= p.mss;
   let pto = tb.usecs(2 * c.srttUs) + (single ? tb.usecs(p.rtoMinUs) : tb.usecs(2 * (1e6 / tb.hz)));
-  pto = Math.min(pto, c.rto);
+  const rtoDelta = advancingRto ? c.rto : c.rto - tb.usecs(Math.max(0, c.sim.now - c.headSentAt));
+  if (rtoDelta > 0) pto = Math.min(pto, rtoDelta);
   arm(c, 'tlp', pto);
   return true;
 }
@@ -233,6 +239,11 @@ function synAckTimer(c: Conn): void {
   sendSynAck(c, 'retransmission');
   c.rto = Math.min(c.rto * 2, c.stack.tb.usecs(c.stack.profile.tcp.rtoMaxUs));
   arm(c, 'rto', c.rto);
+}
+
+/** The SYN timer re-armed for TCP_TIMEOUT_MIN (2 jiffies) from now (tcp_rcv_synsent_state_process). */
+export function rearmSynSoon(c: Conn): void {
+  arm(c, 'rto', 2);
 }
 
 /** Arm the SYN (or SYN-ACK) timer with the initial RTO (tcp_connect, inet_csk_reqsk_queue_hash_add). */

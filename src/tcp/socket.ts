@@ -28,6 +28,8 @@ export type OptName = OsSockOptName | 'SO_ERROR';
 /** What a socket needs from its host beyond a TCP stack. */
 export interface SocketHost extends ListenerHost {
   ephemeralPort(rip: string, rport: number): number;
+  /** a port bound before connect(): free for this peer? (absent: always) */
+  portFree?(port: number, rip: string, rport: number): boolean;
   listen(l: Listener): boolean;
   unlisten(l: Listener): void;
   resolve(name: string): string | undefined;
@@ -108,6 +110,7 @@ export class Socket {
     const v = typeof value === 'boolean' ? Number(value) : value;
     const args = { name, value: v };
     const p = this.host.profile;
+    if (name === 'SO_LINGER' || name === 'SO_RCVBUF') return this.finish('setsockopt', start, this.solSocket(name, v), undefined, args);
     if (p.sockopts || !LINUX_OPTS.has(name)) {
       // a non-Linux profile's own options, units and re-arming (src/tcp/os-sockopt.ts)
       const verdict = checkOsSockopt(p, name, v);
@@ -150,6 +153,22 @@ export class Socket {
   }
 
   /**
+   * SOL_SOCKET options every OS has alike (net/core/sock.c sk_setsockopt): SO_LINGER (only
+   * l_linger 0 is modelled: close() then aborts with RST; −1 = l_onoff 0) and SO_RCVBUF
+   * (__sock_set_rcvbuf: min(val, rmem_max) doubled, at least SOCK_MIN_RCVBUF; locks the size).
+   */
+  private solSocket(name: 'SO_LINGER' | 'SO_RCVBUF', v: number): Result<0> {
+    const verdict = checkOsSockopt(this.host.profile, name, v);
+    if (!verdict.ok) return fail<0>(verdict.errno);
+    if (name === 'SO_LINGER') {
+      this.opts.linger = v < 0 ? undefined : v;
+    } else {
+      this.opts.rcvbuf = Math.max(2 * Math.min(v, RMEM_MAX), SOCK_MIN_RCVBUF);
+    }
+    return ok<0>(0);
+  }
+
+  /**
    * Windows WSAIoctl(SIO_KEEPALIVE_VALS, struct tcp_keepalive): on/off, idle and interval in
    * milliseconds, no count (sio-keepalive-vals.md; os-profiles.md §3.1). WSAEINVAL elsewhere.
    */
@@ -177,6 +196,7 @@ export class Socket {
       case 'TCP_KEEPCNT': v = o.keepCnt ?? s.tcp_keepalive_probes; break;
       case 'TCP_USER_TIMEOUT': v = o.userTimeout; break;
       case 'TCP_SYNCNT': v = o.synCnt ?? s.tcp_syn_retries; break;
+      case 'SO_RCVBUF': v = o.rcvbuf ?? TCP_RMEM_DEFAULT; break;
       case 'SO_ERROR': {
         const e = this.conn ? takeError(this.conn) : null;
         v = e ? (this.host.profile.errnoNumber?.(e) ?? ERRNO[e]) : 0;
@@ -209,9 +229,9 @@ export class Socket {
     this.block('accept', start, poll, (retry) => l.wait(retry), cb);
   }
 
-  connect(to: string, port: number, cb: (r: Result<0>) => void): void {
+  connect(to: string, port: number, cb: (r: Result<0>) => void, localPort?: number): void {
     const start = this.host.sim.now;
-    const args = { to, port };
+    const args = localPort === undefined ? { to, port } : { to, port, localPort };
     const rip = this.host.resolve(to);
     if (rip === undefined) {
       this.finish('connect', start, fail<0>('ENETUNREACH'), cb, args);
@@ -222,7 +242,11 @@ export class Socket {
       return;
     }
     const h = this.host;
-    const c = new Conn(h, h.ip, h.ephemeralPort(rip, port), rip, port, this.opts);
+    if (localPort !== undefined && h.portFree?.(localPort, rip, port) === false) {
+      this.finish('connect', start, fail<0>('EADDRINUSE'), cb, args);
+      return;
+    }
+    const c = new Conn(h, h.ip, localPort ?? h.ephemeralPort(rip, port), rip, port, this.opts);
     this.conn = c;
     c.iss = h.newIss();
     c.sndUna = c.iss;
@@ -328,5 +352,10 @@ function takeError(c: Conn): Errno | null {
   c.skErr = c.stickyErr;
   return e;
 }
+
+/** net.core.rmem_max, SOCK_MIN_RCVBUF (2048 + sizeof(struct sk_buff)) and tcp_rmem[1] on Linux 6.18 x86-64. */
+const RMEM_MAX = 212_992;
+const SOCK_MIN_RCVBUF = 2_304;
+const TCP_RMEM_DEFAULT = 131_072;
 
 const LINUX_OPTS: ReadonlySet<string> = new Set<SockOptName>(['SO_KEEPALIVE', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'TCP_SYNCNT']);

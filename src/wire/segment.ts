@@ -47,7 +47,7 @@ export interface IcmpPacket {
 
 export type Packet = TcpPacket | IcmpPacket;
 
-export type PacketTag = 'keepalive' | 'keepalive-ack' | 'retransmission' | 'loss-probe' | 'reset';
+export type PacketTag = 'keepalive' | 'keepalive-ack' | 'retransmission' | 'loss-probe' | 'window-probe' | 'reset';
 
 /** Segment length in sequence space: payload + SYN + FIN. */
 export const segSeqLen = (s: Segment): number => s.len + (s.flags & SYN ? 1 : 0) + (s.flags & FIN ? 1 : 0);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { diffRuns } from '../../calibrate/diff.ts';
 import { checkExpect } from '../../calibrate/expect.ts';
+import { lateness, overLimits } from '../../calibrate/lateness.ts';
 import { fixturePath, loadFixture, loadScenario, suiteNames } from '../../calibrate/suite.ts';
 
 const names = suiteNames();
@@ -30,6 +31,11 @@ describe('calibration fixtures', () => {
       expect(behaviour(fixture.scenario), 'scenario changed since recording: re-record it').toEqual(behaviour(loadScenario(name)));
       expect(fixture.kernel.hz).toBeGreaterThan(0);
       expect(fixture.kernel.release).not.toBe('');
+    });
+
+    it('kept to its schedule (no program, fault or timer callback delayed by a busy machine)', () => {
+      const l = lateness(loadScenario(name), loadFixture(name));
+      expect(overLimits(l), l.worst).toEqual([]);
     });
 
     it("matches its scenario's expect block, and itself", () => {

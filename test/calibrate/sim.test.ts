@@ -1,14 +1,14 @@
 /**
- * The simulator against the recorded real kernel (calibration, issue 10): every calibration
- * scenario, simulated, must diff clean against its fixture — same calls and errnos, same
- * packets at every vantage point, times within the timer-wheel tolerance (docs/calibration.md).
- * Runs on any machine: the kernel side is the committed fixture.
+ * The simulator against the recorded real kernel (calibration, issues 10 and 18): every
+ * calibration scenario, replayed as its fixture played out on the fitted jiffy clock, must diff
+ * clean — same calls and errnos, same packets at every vantage point, every row within one
+ * jiffy + 0.5 ms (docs/calibration.md). Runs on any machine: the kernel side is the committed
+ * fixture.
  */
 import { describe, expect, it } from 'vitest';
-import { diffRuns } from '../../calibrate/diff.ts';
+import { calibrateRun, fitLine } from '../../calibrate/fit.ts';
 import { renderDiff } from '../../calibrate/render.ts';
 import { loadFixture, loadScenario, suiteNames } from '../../calibrate/suite.ts';
-import { runScenario } from '../../src/scenarios/run.ts';
 
 /**
  * Known gaps, each with what the kernel does that the simulator does not. `it.fails` turns
@@ -23,9 +23,8 @@ describe('simulator vs recorded kernel', () => {
     const gap = KNOWN_GAPS[name];
     const test = gap ? it.fails : it;
     test(`${name}${gap ? ` (known gap: ${gap})` : ''}`, () => {
-      const sim = runScenario(loadScenario(name)).json;
-      const d = diffRuns(loadFixture(name), sim);
-      expect(d.mismatches, renderDiff(d, `${name}: real kernel vs simulator`)).toBe(0);
+      const { diff, fit } = calibrateRun(loadFixture(name), loadScenario(name));
+      expect(diff.mismatches, renderDiff(diff, `${name}: real kernel vs simulator (${fitLine(fit)})`)).toBe(0);
     });
   }
 });

@@ -36,12 +36,12 @@ export const TSHARK: Need = { name: 'tshark', install: 'apt-get install tshark',
 /** jq: the docs' recipes for the --json document pipe through it (test/docs). */
 export const JQ: Need = { name: 'jq', install: 'apt-get install jq', check: () => onPath('jq') };
 
-/** root, network namespaces, iptables and tcpdump: the real-kernel calibration harness. */
+/** root, network namespaces, iptables, tcpdump, ethtool and ping: the real-kernel calibration harness. */
 export const NETNS: Need = {
-  name: 'root with network namespaces, iptables and tcpdump',
-  install: 'run as root; apt-get install iproute2 iptables tcpdump',
+  name: 'root with network namespaces, iptables, tcpdump and ethtool',
+  install: 'run as root; apt-get install iproute2 iptables tcpdump ethtool iputils-ping',
   check: () => {
-    if (process.getuid?.() !== 0 || !onPath('iptables') || !onPath('tcpdump')) return false;
+    if (process.getuid?.() !== 0 || !onPath('iptables') || !onPath('tcpdump') || !onPath('ethtool') || !onPath('ping', ['-V'])) return false;
     const ns = `kal-probe-${process.pid}`;
     const ok = spawnSync('ip', ['netns', 'add', ns], { stdio: 'ignore' }).status === 0;
     if (ok) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });

@@ -14,6 +14,8 @@ export const LINUX_DEFAULTS: Readonly<Sysctls> = Object.freeze({
   tcp_synack_retries: 5, // TCP_SYNACK_RETRIES
   tcp_fin_timeout: 60, // TCP_FIN_TIMEOUT
   tcp_syn_linear_timeouts: 4, // 6.5+ (commit "tcp: add tcp_syn_linear_timeouts")
+  tcp_rto_min_us: 200_000, // 6.11+ net.ipv4.tcp_rto_min_us (TCP_RTO_MIN)
+  tcp_early_retrans: 3, // TLP on (net/ipv4/tcp_output.c tcp_schedule_loss_probe: 3 or 4)
 });
 
 // do_tcp_setsockopt: MAX_TCP_KEEPIDLE/MAX_TCP_KEEPINTVL 32767, MAX_TCP_KEEPCNT/MAX_TCP_SYNCNT 127.
@@ -55,6 +57,7 @@ export const linuxProfile: OsProfile = {
     tailLossProbe: true, // tcp_early_retrans = 3
     invalidRatelimitUs: 500_000, // tcp_invalid_ratelimit = HZ/2
     timeWaitUs: 60_000_000, // TCP_TIMEWAIT_LEN
+    delayedAck: true, // tcp_fin → pingpong → tcp_send_delayed_ack (calibrate: fin-ack-delayed)
   },
 };
 

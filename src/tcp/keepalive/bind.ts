@@ -50,7 +50,8 @@ class ConnKeepaliveHost implements KeepaliveHost {
   }
 
   keepIntvl(): number {
-    return this.c.keepIntvlTicks();
+    // intervalTicks: a what-if of the Linux module (os/linux/module.ts), absent on every real profile
+    return this.c.stack.profile.keepalive.intervalTicks ?? this.c.keepIntvlTicks();
   }
 
   probesOut(): number {
