@@ -9,9 +9,11 @@
  * imported when that command runs, and drawing libraries only when something is drawn.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { collect, durationArg, seedArg, ladderMaxArg, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { collect, durationArg, seedArg, ladderMaxArg, seconds, number, natProfile, proxyProfile, osList, triple, fileArg, shorthandArg, integerArg, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { clip } from '../src/scenarios/show.ts';
 import { AdviceFailedError, InputError, MismatchError } from './errors.ts';
 import { NAT_PROFILE_NAMES } from '../src/net/nat/profiles.ts';
+import { DEFAULT_MAX_RUNS, HARD_MAX_RUNS, MAX_WORKERS } from '../src/sweep/limits.ts';
 import { PROXY_PROFILE_NAMES } from '../src/net/proxy/profiles.ts';
 import type { AdvisorOs } from '../src/advisor/model.ts';
 import type { RunFlags } from './commands/run.ts';
@@ -27,6 +29,11 @@ export interface CliIo {
   stderr(text: string): void;
   /** stderr is a terminal: progress bars may be drawn */
   isTTY?: boolean;
+  /**
+   * Tests only (the fuzz suite's per-case budget): stop any run after this many simulator
+   * events; main() then returns 4 and prints one `budget:` line.
+   */
+  maxEvents?: number;
 }
 
 const processIo: CliIo = {
@@ -38,8 +45,7 @@ const processIo: CliIo = {
 export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo): Command {
   const program = new Command('keepalive-lab')
     .description('Deterministic simulator of TCP keepalive, retransmission timeouts and the failures they detect (Linux-faithful).')
-    .version(VERSION)
-    .showHelpAfterError();
+    .version(VERSION);
 
   program
     .command('list')
@@ -55,20 +61,20 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--until <duration>', 'run to this virtual time (e.g. 300s, 2h)', durationArg('--until'))
     .option('--json', 'print the run as one JSON document (docs/output.md)')
     .option('--timers <duration>', 'print a netstat -o style timer table at this virtual time (repeatable)', collect, [])
-    .option('--mermaid <file>', 'also write the run as a Mermaid sequence (ladder) diagram')
-    .option('--svg <file>', 'also write the ladder diagram rendered as SVG (docs/diagrams.md)')
+    .option('--mermaid <file>', 'also write the run as a Mermaid sequence (ladder) diagram', fileArg('--mermaid'))
+    .option('--svg <file>', 'also write the ladder diagram rendered as SVG (docs/diagrams.md)', fileArg('--svg'))
     .option('--ladder-max <n>', 'ladder diagrams: at most this many arrows and notes, the middle of longer runs elided (default 400)', ladderMaxArg)
     .option('--ladder-idle <duration>', 'ladder diagrams: collapse quiet gaps this long into one note (default 60s; 0 = never)', durationArg('--ladder-idle'))
-    .option('--timeline <file>', 'also write the timer timeline: .svg, .png, .json (Vega-Lite), or - for text lanes after the trace')
-    .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)')
+    .option('--timeline <file>', 'also write the timer timeline: .svg, .png, .json (Vega-Lite), or - for text lanes after the trace', fileArg('--timeline'))
+    .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)', fileArg('--pcap'))
     .option('--pcap-at <vantage>', 'host, or NAT side (nat, nat:inside, nat:outside), for --pcap; default: the first vantage point')
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
     .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
     .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
-    .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
-    .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
-    .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out));
+    .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)').argParser(shorthandArg('-c/--count')))
+    .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)').argParser(shorthandArg('-d/--idle')))
+    .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)').argParser(shorthandArg('-i/--interval')))
+    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out, io.maxEvents));
 
   program
     .command('calibrate')
@@ -109,7 +115,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--group <field>', 'cdf/line: one curve per value of this field')
     .option('--label <field>', 'pareto: field(s) naming a setting; runs sharing it are summarised by their median (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .addOption(new Option('--agg <agg>', 'heatmap: cell aggregate').choices(PLOT_AGGS).default('mean'))
-    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`)
+    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`, fileArg('--output'))
     .addOption(new Option('--format <format>', 'without --kind: format of the automatic plots').choices(['svg', 'png', 'json']).default('svg'))
     .action(async (file: string, o: PlotOpts) => (await import('./commands/plot.ts')).plotAction(file, o, out));
 
@@ -117,7 +123,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .command('sweep')
     .description('run a scenario over many parameter values and seeds in parallel; report metrics per run and per point (docs/sweeps.md)')
     .argument('[scenario]', 'built-in name or scenario file (or give --file)')
-    .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)')
+    .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)', fileArg('--file'))
     .option('--vary <path=spec>', 'a field and its values: lo..hi/step (30s..600s/30s, 0..0.05/0.01) or a,b,c (repeatable)', collect, [])
     .option('--set <path=value>', 'a fixed override, as for run (repeatable)', collect, [])
     .option('--seeds <K|a..b|a,b>', 'seeds per point: K means 1..K (default: the scenario seed)')
@@ -125,8 +131,9 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--sample-seed <n>', 'seed of the sampling stream (default 1)')
     .option('--metrics <names>', 'comma-separated metrics (or prefixes) to keep, docs/metrics.md (default: all)')
     .option('--until <duration>', 'run every scenario to this virtual time')
-    .option('--workers <N>', 'worker threads (default: available cores)')
-    .option('--out <prefix>', 'write <prefix>.jsonl (journal), <prefix>.csv, <prefix>.summary.txt and plots')
+    .option('--workers <N>', `worker threads, 1..${MAX_WORKERS} (default: available cores; 1 runs on the main thread)`)
+    .option('--max-points <N>', `refuse sweeps of more than N runs (points × seeds; default ${DEFAULT_MAX_RUNS}, at most ${HARD_MAX_RUNS}; docs/limits.md)`, integerArg('--max-points', 1, HARD_MAX_RUNS))
+    .option('--out <prefix>', 'write <prefix>.jsonl (journal), <prefix>.csv, <prefix>.summary.txt and plots (missing folders are created)', fileArg('--out'))
     .option('--resume', 'continue the sweep journaled at --out: run only the missing runs')
     .option('--force', 'overwrite an existing --out journal')
     .option('--no-plots', 'with --out: do not render plots')
@@ -161,6 +168,29 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
   return program;
 }
 
+/** Most problem lines printed for one input (the rest are counted). */
+export const MAX_PROBLEM_LINES = 20;
+/** Longest problem line printed (messages cut what they echo; this is the last guard). */
+const MAX_LINE = 1000;
+
+/** One `error: …` line per problem, at most MAX_PROBLEM_LINES of them. */
+export function problemLines(problems: readonly string[]): string {
+  const shown = problems.slice(0, MAX_PROBLEM_LINES).map((p) => `error: ${clip(p, MAX_LINE)}\n`);
+  if (problems.length > MAX_PROBLEM_LINES) shown.push(`error: … and ${problems.length - MAX_PROBLEM_LINES} more problems\n`);
+  return shown.join('');
+}
+
+/**
+ * commander's own errors (unknown option or command, missing argument or option, a bad
+ * choice) as one line: its "(Did you mean …?)" joined in, and where to read the usage
+ * instead of the whole help.
+ */
+function commanderLine(s: string, help: string): string {
+  let t = s.trim().replace(/\s*\n\s*\(Did you mean (.*)\?\)\s*$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ');
+  if (!t.startsWith('error:')) t = `error: ${t}`;
+  return `${clip(t, MAX_LINE)} (see ${help})`;
+}
+
 /**
  * Run the CLI on `argv` (without node and the script name); resolves to the exit code.
  * Output goes to `io` (the process streams by default), so tests run commands in-process.
@@ -175,11 +205,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     lines.length = 0;
   };
   const program = buildProgram(out, io);
-  program.exitOverride();
-  program.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  for (const c of program.commands) {
+  for (const c of [program, ...program.commands]) {
     c.exitOverride();
-    c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    const help = c === program ? 'keepalive-lab --help' : `keepalive-lab ${c.name()} --help`;
+    c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(`${commanderLine(s, help)}\n`) });
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -192,8 +221,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return 3;
     }
     if (e instanceof InputError) {
-      for (const p of e.problems) io.stderr(`error: ${p}\n`);
+      io.stderr(problemLines(e.problems));
       return 2;
+    }
+    if (e instanceof Error && e.name === 'EventBudgetError') {
+      // only with io.maxEvents (the fuzz suite's per-case budget): not a user's mistake, not a crash
+      io.stderr(`budget: ${e.message}\n`);
+      return 4;
     }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {

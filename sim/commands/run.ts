@@ -3,7 +3,6 @@
  * run it, and print the trace and the tables asked for, or the run as JSON. Loaded only when
  * one of these commands runs (sim/cli.ts).
  */
-import { writeFileSync } from 'node:fs';
 import { runScenario } from '../../src/scenarios/run.ts';
 import { humanTrace } from '../../src/report/human.ts';
 import { formatNetstat } from '../../src/report/timers.ts';
@@ -13,7 +12,9 @@ import { formatSeconds } from '../../src/scenarios/duration.ts';
 import { durationArg } from '../args.ts';
 import { InputError } from '../errors.ts';
 import { PENDING, builtinNames, loadScenario, readRaw } from '../load.ts';
-import { writeRunFigures } from '../plot/run-figures.ts';
+import { checkRunFigures, renderRunFigures } from '../plot/run-figures.ts';
+import { checkOutFile, writeFiles } from '../output.ts';
+import { didYouMean, quote } from '../../src/scenarios/show.ts';
 
 export type Out = (...s: string[]) => void;
 
@@ -47,32 +48,38 @@ export function listAction(out: Out): void {
   for (const p of PENDING) out(`${p.name.padEnd(28)} (pending: needs ${p.needs})`);
 }
 
-export async function runAction(ref: string, o: RunFlags, out: Out): Promise<void> {
-  const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
+export async function runAction(ref: string, o: RunFlags, out: Out, maxEvents?: number): Promise<void> {
+  const { scenario } = loadScenario(ref, { set: o.set, ...(o.count !== undefined ? { count: o.count } : {}), ...(o.idle !== undefined ? { idle: o.idle } : {}), ...(o.interval !== undefined ? { interval: o.interval } : {}) });
   const timersAt = o.timers.map((t) => durationArg('--timers')(t));
   const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
   const boxes = scenario.path.middleboxes.map((m) => m.name);
+  const hosts = Object.keys(scenario.hosts);
   if (conntrackAt.length && !scenario.path.middleboxes.some((m) => m.type === 'nat')) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
   const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
+  if (o.vantage !== undefined && !vantage?.length) throw new InputError(['--vantage: give host or NAT names, comma-separated']);
+  for (const v of vantage ?? []) if (!hosts.includes(v) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${quote(v)}${didYouMean(v, [...hosts, ...boxes]) || ` (hosts: ${[...hosts, ...boxes].join(', ')})`}`]);
   if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
-  const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
-  const figureText = await writeRunFigures(r, scenario, o);
+  const pcapAt = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? hosts[0] ?? '';
+  if (o.pcapAt !== undefined) {
+    const [name, side, more] = o.pcapAt.split(':');
+    const points = [...hosts, ...boxes, ...boxes.flatMap((b) => [`${b}:inside`, `${b}:outside`])];
+    if (more !== undefined || !(hosts.includes(name ?? '') && side === undefined) && !(boxes.includes(name ?? '') && (side === undefined || side === 'inside' || side === 'outside'))) {
+      throw new InputError([`--pcap-at: ${quote(o.pcapAt)} is not a vantage point${didYouMean(o.pcapAt, points) || ` (${points.join(', ')})`}`]);
+    }
+  }
+  if (o.pcap) checkOutFile('--pcap', o.pcap);
+  checkRunFigures(o);
+  const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt, ...(maxEvents !== undefined ? { maxEvents } : {}) });
+  const { files, lines: figureText } = await renderRunFigures(r, scenario, o);
   if (o.pcap) {
-    const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
-    let bytes: Uint8Array;
     try {
-      bytes = toPcap(r.world.sim.trace.events, { at, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
+      files.push({ flag: '--pcap', file: o.pcap, data: toPcap(r.world.sim.trace.events, { at: pcapAt, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' }) });
     } catch (e) {
       if (e instanceof RangeError) throw new InputError([`--pcap-at: ${e.message}`]);
       throw e;
     }
-    try {
-      writeFileSync(o.pcap, bytes);
-    } catch (e) {
-      throw new InputError([`--pcap: cannot write ${o.pcap}: ${(e as Error).message}`]);
-    }
   }
+  writeFiles(files);
   if (o.json) {
     const extra = {
       ...(timersAt.length ? { timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),

@@ -1,6 +1,6 @@
 /**
  * One run of a sweep, as the worker threads and the main thread both do it: the scenario's
- * raw document, the fixed `--set` overrides, then the point's values (the same `setPath` as
+ * raw document, the fixed `--set` overrides, then the point's values (the same `applyOverrides` as
  * `run --set`, sim/load.ts), validated, run, measured.
  */
 import { validateScenario } from '../../src/scenarios/validate.ts';
@@ -11,17 +11,18 @@ import type { Value } from '../../src/sweep/spec.ts';
 import type { PlannedRun } from '../../src/sweep/plan.ts';
 import type { Row } from '../../src/sweep/stats.ts';
 import { selectMetrics } from '../../src/sweep/metrics.ts';
-import { InputError, parseAssignment, setPath } from '../load.ts';
+import { applyOverrides, InputError, parseAssignment } from '../load.ts';
 
 /** The scenario with overrides applied, or the validation problems. */
 export function buildScenario(raw: unknown, set: readonly string[], values: readonly [string, Value][]): { ok: true; scenario: Scenario } | { ok: false; problems: string[] } {
   const doc = structuredClone(raw);
   try {
-    for (const a of set) {
+    const overrides = set.map((a) => {
       const [path, value] = parseAssignment(a);
-      setPath(doc, path, value);
-    }
-    for (const [path, value] of values) setPath(doc, path, value);
+      return { label: a, path, value };
+    });
+    applyOverrides(doc, overrides);
+    applyOverrides(doc, values.map(([path, value]) => ({ label: `${path}=${String(value)}`, path, value })), '--vary');
   } catch (e) {
     if (e instanceof InputError) return { ok: false, problems: e.problems };
     throw e;

@@ -36,6 +36,29 @@ export interface RunOptions {
   conntrackAt?: Micros[];
   /** keep the full trace (default true) */
   record?: boolean;
+  /**
+   * Stop with EventBudgetError after this many simulator events (tests: the fuzz suite's
+   * per-case budget, test/fuzz/). Not a user-facing limit: the memory budget of long runs
+   * belongs to the streaming trace.
+   */
+  maxEvents?: number;
+}
+
+/** A run stopped by RunOptions.maxEvents. */
+export class EventBudgetError extends Error {
+  override readonly name = 'EventBudgetError';
+  constructor(readonly events: number, readonly at: Micros) {
+    super(`stopped after ${events} events at virtual time ${at / 1e6} s (the run's event budget)`);
+  }
+}
+
+/** Count the events `sim` executes and stop at `max` (wraps this one Sim's `step`, which `run` calls per event). */
+function limitEvents(sim: World['sim'], max: number): void {
+  const step = sim.step.bind(sim);
+  sim.step = (): boolean => {
+    if (sim.steps >= max) throw new EventBudgetError(sim.steps, sim.now);
+    return step();
+  };
 }
 
 export interface RunOutcome {
@@ -62,6 +85,7 @@ function lossSpec(loss: PathSpec['loss']): LossSpec {
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunOutcome {
   const seed = opts.seed ?? sc.seed;
   const world = new World({ seed, record: opts.record ?? true });
+  if (opts.maxEvents !== undefined) limitEvents(world.sim, opts.maxEvents);
   const names = Object.keys(sc.hosts);
   names.forEach((name, i) => {
     const h = sc.hosts[name];
