@@ -147,6 +147,7 @@ export function buildRunJson(world: World, sc: Scenario, seed: number): RunJson 
   for (const h of world.net.hosts.values()) {
     hosts[h.name] = { ip: h.ip, os: h.profile.name, hz: h.tb.mode === 'exact' ? 0 : h.tb.hz, timer: h.tb.mode, jiffyPhaseUs: h.tb.phaseUs };
   }
-  const summary: Summary = summarize(world, events, packets, calls);
-  return { format: 'keepalive-lab/run@1', tool: TOOL, scenario: { ...sc, seed }, seed, hosts, packets, calls, events: eventRecords(world, events), summary };
+  const records = eventRecords(world, events);
+  const summary: Summary = summarize(world, events, packets, calls, records);
+  return { format: 'keepalive-lab/run@1', tool: TOOL, scenario: { ...sc, seed }, seed, hosts, packets, calls, events: records, summary };
 }
