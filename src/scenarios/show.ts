@@ -10,7 +10,8 @@ export const ECHO_MAX = 60;
 
 /** Escape what would break a one-line message: control characters, lone surrogates. */
 function escapeControls(s: string): string {
-  // C0 controls, DEL, C1 controls, line/paragraph separators, unpaired surrogates
+  // C0 controls, DEL, C1 controls, line/paragraph separators, unpaired surrogates: matching them is the point
+  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
     const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -24,8 +25,11 @@ export function clip(text: string, max = ECHO_MAX): string {
   return `${e.slice(0, max)}…(${text.length} characters)`;
 }
 
-/** A string as a quoted, clipped literal: `"abc"`. */
-export const quote = (s: string, max = ECHO_MAX): string => `"${clip(s.replace(/\\/g, '\\\\').replace(/"/g, '\\"'), max)}"`;
+/** A string as a quoted literal, cut when long: `"abc"`, `"abcd…" (1000080 characters)`. */
+export function quote(s: string, max = ECHO_MAX): string {
+  const e = escapeControls(s.replace(/\\/g, '\\\\').replace(/"/g, '\\"'));
+  return e.length <= max ? `"${e}"` : `"${e.slice(0, max)}…" (${s.length} characters)`;
+}
 
 /**
  * Any value as a short one-line text: numbers as written (Infinity, NaN), strings quoted,
@@ -56,7 +60,8 @@ export function show(v: unknown, max = ECHO_MAX): string {
     return text;
   };
   const s = ser(v, 0);
-  return s.length <= max + 20 ? s : `${s.slice(0, max)}…`;
+  // a list or mapping of long parts is cut as a whole; a lone string already says its length
+  return typeof v === 'string' || s.length <= max + 20 ? s : `${s.slice(0, max)}…`;
 }
 
 /** A list of names for a message: the first `n`, then how many more. */
