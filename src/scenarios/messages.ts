@@ -67,6 +67,7 @@ export function issueText(i: Issue, schema?: Schema): string {
       const expected = (i as { expected: string }).expected;
       if (i.path.length === 0 && (input === null || input === undefined)) return '(top level): the document is empty: a scenario is a mapping with at least `hosts` (two of them)';
       if (input === undefined) return `${where}: missing (expected ${article(expected)})`;
+      if (input === null) return `${where}: empty (null), expected ${article(expected)}`;
       if (typeof input === 'number' && !Number.isFinite(input)) return `${where}: ${show(input)} is not a finite number`;
       if (expected === 'int' && typeof input === 'number') return `${where}: ${show(input)} is not a whole number`;
       return `${where}: ${show(input)} is ${kindOf(input)}, expected ${article(expected)}`;

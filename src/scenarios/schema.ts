@@ -209,7 +209,8 @@ export const stepSchema = z.discriminatedUnion('call', [
     ...stepBase,
     call: z.literal('send'),
     bytes: z.number().int().min(1).default(1),
-    every: duration.optional().meta({ description: 'repeat the send with this period (the app keeps sending until an error or `count`)' }),
+    // a period of 0 would repeat the send forever at one instant: virtual time would never move
+    every: duration.refine((us) => us > 0, 'a period must be more than 0').optional().meta({ description: 'repeat the send with this period (the app keeps sending until an error or `count`)' }),
     count: z.number().int().min(1).optional(),
   }).strict(),
   z.object({ ...stepBase, call: z.literal('recv'), loop: z.boolean().default(false).meta({ description: 'keep calling recv() until EOF or an error' }) }).strict(),
