@@ -211,6 +211,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(`${commanderLine(s, help)}\n`) });
   }
   try {
+    if (argv.length === 0) {
+      // no command at all: the overview a first-time user is looking for, on stdout (as --help)
+      io.stdout(program.helpInformation());
+      return 0;
+    }
     await program.parseAsync(argv, { from: 'user' });
     flush();
     return 0;

@@ -47,17 +47,23 @@ export interface RunOptions {
 /** A run stopped by RunOptions.maxEvents. */
 export class EventBudgetError extends Error {
   override readonly name = 'EventBudgetError';
-  constructor(readonly events: number, readonly at: Micros) {
-    super(`stopped after ${events} events at virtual time ${at / 1e6} s (the run's event budget)`);
+  /** `sameInstant`: how many of the last events happened at `at` (all of them: virtual time froze) */
+  constructor(readonly events: number, readonly at: Micros, readonly sameInstant: number) {
+    super(`stopped after ${events} events at virtual time ${at / 1e6} s (${sameInstant} at that instant)`);
   }
 }
 
 /** Count the events `sim` executes and stop at `max` (wraps this one Sim's `step`, which `run` calls per event). */
 function limitEvents(sim: World['sim'], max: number): void {
   const step = sim.step.bind(sim);
+  let at = -1;
+  let same = 0;
   sim.step = (): boolean => {
-    if (sim.steps >= max) throw new EventBudgetError(sim.steps, sim.now);
-    return step();
+    if (sim.steps >= max) throw new EventBudgetError(sim.steps, sim.now, same);
+    const more = step();
+    if (sim.now === at) same++;
+    else [at, same] = [sim.now, 1];
+    return more;
   };
 }
 

@@ -97,7 +97,10 @@ export function parseDimension(path: string, spec: string | readonly Value[], fl
 /** A list item or a `--set` value: read as YAML (numbers, booleans, strings), else the text itself. */
 function scalar(s: string): Value {
   try {
-    const v: unknown = YAML.parse(s);
+    // silent: a warning (an unresolved tag) would be printed by Node as several lines; the text is kept instead
+    const doc = YAML.parseDocument(s, { logLevel: 'silent' });
+    if (doc.errors.length || doc.warnings.length) return s;
+    const v: unknown = doc.toJS({ maxAliasCount: 100 });
     if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
   } catch {
     // not YAML: keep the text
