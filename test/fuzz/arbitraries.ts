@@ -67,8 +67,11 @@ const docValue: fc.Arbitrary<unknown> = fc.oneof(
 /** Every path in a document (containers and leaves), dotted. */
 export function pathsOf(doc: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
   if (prefix.length > 8) return out;
-  if (Array.isArray(doc)) doc.forEach((v, i) => (out.push([...prefix, String(i)]), pathsOf(v, [...prefix, String(i)], out)));
-  else if (doc && typeof doc === 'object') for (const [k, v] of Object.entries(doc)) (out.push([...prefix, k]), pathsOf(v, [...prefix, k], out));
+  const entries: [string, unknown][] = Array.isArray(doc) ? doc.map((v, i) => [String(i), v]) : doc && typeof doc === 'object' ? Object.entries(doc) : [];
+  for (const [k, v] of entries) {
+    out.push([...prefix, k]);
+    pathsOf(v, [...prefix, k], out);
+  }
   return out;
 }
 const PATHS = new Map([...RAW].map(([n, raw]) => [n, pathsOf(raw)]));
@@ -108,8 +111,45 @@ function nearPath(paths: string[][]): fc.Arbitrary<string> {
 
 // ---------------------------------------------------------------- documents
 
-/** A scenario valid by construction from the schema, with bounded work. */
-export const validScenario: fc.Arbitrary<Record<string, unknown>> = fc
+/**
+ * A duration: ordinary values for a valid document, or (edge) the extremes — 0, 1 µs, up to
+ * 100 years — which the schema accepts or refuses (a period must be more than 0).
+ */
+const dur = (lo: number, hi: number, edge: boolean): fc.Arbitrary<string> =>
+  edge ? fc.constantFrom('0', '1us', '0', '1ms', `${hi}s`, '1h', '36500d') : fc.integer({ min: lo, max: hi }).map((n) => `${n}s`);
+
+/** A heartbeat program pair (docs/heartbeats.md): the server side and the client side. */
+const programPair = (edge: boolean): fc.Arbitrary<[Record<string, unknown>, Record<string, unknown>]> =>
+  fc
+    .record({
+      kind: fc.constantFrom('ping', 'mqtt', 'ssh', 'grpc', 'chatter', 'reaper'),
+      a: dur(5, 120, edge),
+      b: dur(1, 60, edge),
+      n: fc.integer({ min: 0, max: edge ? 65535 : 600 }),
+      misses: fc.integer({ min: 1, max: edge ? 1000 : 5 }),
+      reconnect: fc.option(fc.record({ initial: dur(1, 10, edge), max: dur(10, 300, edge), multiplier: fc.double({ min: 1, max: 10, noNaN: true }) })),
+      start: dur(0, 5, edge),
+    })
+    .map((g): [Record<string, unknown>, Record<string, unknown>] => {
+      const client = { to: 'server', port: 7000, start: g.start, ...(g.reconnect ? { reconnect: g.reconnect } : {}) };
+      switch (g.kind) {
+        case 'ping':
+          return [{ kind: 'ping-server', port: 7000 }, { kind: 'ping-client', ...client, ping: { interval: g.a, timeout: g.b, misses: g.misses } }];
+        case 'mqtt':
+          return [{ kind: 'mqtt-broker', port: 7000 }, { kind: 'mqtt-client', ...client, keepAlive: Math.min(g.n, 65535), publishEvery: g.a }];
+        case 'ssh':
+          return [{ kind: 'ssh-server', port: 7000, clientAliveInterval: g.n, clientAliveCountMax: g.misses }, { kind: 'ssh-client', ...client, serverAliveInterval: g.n, serverAliveCountMax: g.misses }];
+        case 'grpc':
+          return [{ kind: 'grpc-server', port: 7000, minPingInterval: g.b }, { kind: 'grpc-client', ...client, keepaliveTime: g.a, keepaliveTimeout: g.b }];
+        case 'chatter':
+          return [{ kind: 'sink', port: 7000, echo: g.n % 2 === 0 }, { kind: 'chatter', ...client, every: g.a, count: g.misses }];
+        default:
+          return [{ kind: 'reaper', port: 7000, checkInterval: g.b, idleTime: g.a }, { kind: 'chatter', ...client, every: g.a, count: g.misses }];
+      }
+    });
+
+/** A scenario valid by construction from the schema, with bounded work (or, `edge`, at the schema's extremes). */
+export const validScenario = (edge = false): fc.Arbitrary<Record<string, unknown>> => fc
   .record({
     os: fc.constantFrom(...OS_NAMES),
     serverOs: fc.constantFrom(...OS_NAMES),
@@ -117,17 +157,18 @@ export const validScenario: fc.Arbitrary<Record<string, unknown>> = fc
     hz: fc.constantFrom(100, 250, 300, 1000),
     keepalive: fc.option(fc.record({ idle: fc.integer({ min: 1, max: 600 }), intvl: fc.integer({ min: 1, max: 60 }), cnt: fc.integer({ min: 1, max: 10 }) })),
     userTimeout: fc.option(fc.integer({ min: 0, max: 120_000 })),
-    latencyMs: fc.integer({ min: 0, max: 200 }),
+    latency: edge ? fc.constantFrom('0', '0', '1us', '1ms', '36500d') : fc.integer({ min: 0, max: 200 }).map((n) => `${n}ms`),
     loss: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true }), fc.record({ model: fc.constant('gilbert-elliott'), p: fc.double({ min: 0, max: 0.2, noNaN: true }), r: fc.double({ min: 0.1, max: 1, noNaN: true }) })),
     nat: fc.option(fc.record({ profile: fc.constantFrom(...NAT_PROFILE_NAMES), established: fc.option(fc.integer({ min: 5, max: 900 })) })),
     port: fc.integer({ min: 1, max: 65535 }),
     startS: fc.integer({ min: 0, max: 5 }),
-    sends: fc.array(fc.record({ bytes: fc.integer({ min: 1, max: 20_000 }), everyMs: fc.option(fc.integer({ min: 100, max: 60_000 })), count: fc.integer({ min: 1, max: 8 }), at: fc.option(fc.integer({ min: 0, max: 600 })) }), { maxLength: 3 }),
+    sends: fc.array(fc.record({ bytes: fc.integer({ min: 1, max: 20_000 }), every: fc.option(edge ? fc.constantFrom('0', '1us', '1ms', '100ms') : fc.integer({ min: 100, max: 60_000 }).map((n) => `${n}ms`)), count: fc.integer({ min: 1, max: 8 }), at: fc.option(fc.integer({ min: 0, max: 600 })) }), { maxLength: 3 }),
+    program: fc.option(programPair(edge), { freq: 3 }),
     sleepS: fc.option(fc.integer({ min: 0, max: 900 })),
     close: fc.boolean(),
     instances: fc.option(fc.integer({ min: 1, max: 6 })),
     faults: fc.array(fc.record({ type: fc.constantFrom('cut', 'restore', 'crash', 'reboot', 'firewall', 'icmp-unreachable'), at: fc.integer({ min: 1, max: 1200 }), host: fc.constantFrom('client', 'server'), downtime: fc.integer({ min: 0, max: 60 }) }), { maxLength: 3 }),
-    untilS: fc.integer({ min: 10, max: 1200 }),
+    until: edge ? fc.constantFrom('1us', '10s', '10s', '1d', '36525d') : fc.integer({ min: 10, max: 1200 }).map((n) => `${n}s`),
     seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   })
   .map((g) => {
@@ -135,20 +176,25 @@ export const validScenario: fc.Arbitrary<Record<string, unknown>> = fc
     if (g.os === 'linux' && g.keepalive) Object.assign(socket, { SO_KEEPALIVE: true, TCP_KEEPIDLE: g.keepalive.idle, TCP_KEEPINTVL: g.keepalive.intvl, TCP_KEEPCNT: g.keepalive.cnt });
     if (g.os === 'linux' && g.userTimeout !== null) socket['TCP_USER_TIMEOUT'] = g.userTimeout;
     const steps: Record<string, unknown>[] = [{ at: `${g.startS}s`, call: 'connect', to: 'server', port: g.port }];
-    for (const s of g.sends) steps.push({ call: 'send', bytes: s.bytes, ...(s.at !== null ? { at: `${g.startS + s.at}s` } : {}), ...(s.everyMs !== null ? { every: `${s.everyMs}ms`, count: s.count } : {}) });
+    for (const s of g.sends) steps.push({ call: 'send', bytes: s.bytes, ...(s.at !== null ? { at: `${g.startS + s.at}s` } : {}), ...(s.every !== null ? { every: s.every, count: s.count } : {}) });
     if (g.sleepS !== null) steps.push({ call: 'sleep', for: g.sleepS });
     steps.push({ call: 'recv' });
     if (g.close) steps.push({ call: 'close' });
     return {
       name: 'fuzz',
       seed: g.seed,
-      until: `${g.untilS}s`,
+      until: g.until,
       hosts: { client: { os: g.os, ...(g.os === 'linux' ? { hz: g.hz } : {}), timer: g.timer, socket }, server: { os: g.serverOs } },
-      path: { latency: `${g.latencyMs}ms`, loss: g.loss, middleboxes: g.nat ? [{ type: 'nat', profile: g.nat.profile, ...(g.nat.established !== null ? { established: `${g.nat.established}s` } : {}) }] : [] },
-      apps: [
-        { host: 'server', steps: [{ call: 'listen', port: g.port }, { call: 'accept' }, { call: 'recv', loop: true }] },
-        { host: 'client', ...(g.instances !== null ? { instances: g.instances, stagger: '10ms' } : {}), steps },
-      ],
+      path: { latency: g.latency, loss: g.loss, middleboxes: g.nat ? [{ type: 'nat', profile: g.nat.profile, ...(g.nat.established !== null ? { established: `${g.nat.established}s` } : {}) }] : [] },
+      apps: g.program
+        ? [
+            { host: 'server', program: g.program[0] },
+            { host: 'client', ...(g.instances !== null ? { instances: g.instances, stagger: '10ms' } : {}), program: g.program[1] },
+          ]
+        : [
+            { host: 'server', steps: [{ call: 'listen', port: g.port }, { call: 'accept' }, { call: 'recv', loop: true }] },
+            { host: 'client', ...(g.instances !== null ? { instances: g.instances, stagger: '10ms' } : {}), steps },
+          ],
       faults: g.faults.map((f) => {
         switch (f.type) {
           case 'cut':
@@ -281,10 +327,13 @@ export const mutatedScenario = (all: boolean): fc.Arbitrary<Case> =>
   });
 
 /** A valid scenario as a file, run as it is. */
-export const validCase: fc.Arbitrary<Case> = fc.tuple(validScenario, fc.boolean()).map(([doc, json]) => {
+export const validCase: fc.Arbitrary<Case> = fc.tuple(validScenario(false), fc.boolean()).map(([doc, json]) => {
   const file = json ? 'valid.json' : 'valid.yaml';
   return { kind: 'valid scenario', valid: true, argv: ['run', `@/${file}`], files: { [file]: json ? JSON.stringify(doc) : YAML.stringify(doc) } };
 });
+
+/** A scenario at the schema's extremes (0, 1 µs, 100 years): accepted or refused, never a crash or frozen time. */
+export const edgeCase: fc.Arbitrary<Case> = validScenario(true).map((doc) => ({ kind: 'edge scenario', argv: ['run', '@/edge.yaml'], files: { 'edge.yaml': YAML.stringify(doc) } }));
 
 // ---------------------------------------------------------------- flags
 
@@ -398,6 +447,7 @@ export const anyCase = (all: boolean): fc.Arbitrary<Case> =>
   fc.oneof(
     { weight: 6, arbitrary: mutatedScenario(all) },
     { weight: 4, arbitrary: runCase(all) },
+    { weight: all ? 2 : 1, arbitrary: edgeCase },
     { weight: 2, arbitrary: scenarioRef },
     { weight: 3, arbitrary: sweepCase },
     { weight: 1, arbitrary: sweepFileCase },

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Case } from './arbitraries.ts';
-import { caseDir, cleanup, runCase, violations, type CaseResult } from './harness.ts';
+import { caseDir, cleanup, runCase, VALID_BUDGET, violations, type CaseResult } from './harness.ts';
 
 export interface Checked {
   result: CaseResult;
@@ -21,7 +21,7 @@ export async function check(c: Case): Promise<Checked> {
       writeFileSync(p, data);
     }
     const argv = c.argv.map((a) => (a === '@' ? dir : a.startsWith('@/') ? join(dir, a.slice(2)) : a));
-    const result = await runCase(argv, dir);
+    const result = await runCase(argv, dir, c.valid ? VALID_BUDGET : undefined);
     const problems = violations(result, { allow3: c.argv[0] === 'advise' || c.argv[0] === 'calibrate' });
     if (c.valid) {
       if (result.code !== 0) problems.push(`a valid scenario was not run: exit ${result.code}: ${result.err.slice(0, 300)}`);

@@ -3,12 +3,18 @@
  * Runs the same generated cases as test/fuzz/cli.test.ts (every built-in with --all,
  * including the three slow NAT-table runs) without stopping at the first failure: every
  * violation is recorded with its replay line, then a summary is printed — cases, exit codes,
- * budget stops, violations grouped by cause, time. Exit 1 when any case broke the contract.
+ * budget stops, violations grouped by cause, time. The first case of each cause is kept in
+ * out/fuzz/<n>/ (its files and argv.txt) to replay. Exit 1 when any case broke the contract.
  */
 import fc from 'fast-check';
-import { anyCase, validCase, type Case } from './arbitraries.ts';
-import { check } from './cases.ts';
-import { replay } from './harness.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Case } from './arbitraries.ts';
+
+process.env.FUZZ_BUDGET ??= '200000'; // read by the harness when it loads, below
+const { anyCase, validCase } = await import('./arbitraries.ts');
+const { check } = await import('./cases.ts');
+const { replay, BUDGET } = await import('./harness.ts');
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number): number => {
@@ -47,7 +53,14 @@ async function one(c: Case): Promise<boolean> {
     const cause = `${kind}: ${p.replace(/\d+(\.\d+)?/g, 'N').slice(0, 160)}`;
     const e = causes.get(cause);
     if (e) e.count++;
-    else causes.set(cause, { count: 1, example: `${replay(result.argv)}\n      exit ${result.code}: ${result.err.slice(0, 300).replace(/\n/g, '\n      ')}` });
+    else {
+      // keep the case to replay: its files (the case folder is gone) and its argv
+      const keep = join('out', 'fuzz', String(causes.size + 1));
+      mkdirSync(keep, { recursive: true });
+      for (const [name, data] of Object.entries(c.files)) writeFileSync(join(keep, name.replace(/\//g, '_')), data);
+      writeFileSync(join(keep, 'argv.txt'), `${JSON.stringify(c.argv)}\n${problems.join('\n')}\n`);
+      causes.set(cause, { count: 1, example: `${replay(result.argv)} (kept in ${keep})\n      exit ${result.code}: ${result.err.slice(0, 300).replace(/\n/g, '\n      ')}` });
+    }
   }
   if (++done % 1000 === 0) process.stderr.write(`fuzz: ${done}/${runs} cases, ${causes.size} distinct problems, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   return true; // record and go on: this mode reports every problem, not the first
@@ -61,7 +74,7 @@ const secs = (performance.now() - t0) / 1000;
 
 const out: string[] = [];
 out.push(`fuzz: ${done} cases in ${secs.toFixed(1)} s (${((secs * 1000) / done).toFixed(1)} ms a case), seed ${seed}${all ? ', every built-in' : ''}`);
-out.push(`exit codes: ${[...codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}: ${n}`).join(', ')}; stopped by the ${'event budget'}: ${budgetStops}`);
+out.push(`exit codes: ${[...codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}: ${n}`).join(', ')}; stopped by the event budget (${BUDGET} events): ${budgetStops}`);
 out.push('by kind: cases, accepted (exit 0/3/4), mean ms a case');
 for (const [k, v] of [...kinds].sort((a, b) => b[1].n - a[1].n)) out.push(`  ${k.padEnd(16)} ${String(v.n).padStart(7)} ${String(v.ran).padStart(7)}  ${(v.ms / v.n).toFixed(1)}`);
 out.push(`problems: ${[...causes.values()].reduce((n, c) => n + c.count, 0)} in ${causes.size} distinct causes`);
