@@ -83,9 +83,9 @@ describe('issue 17 crashes: each is now one clear line, exit 2', () => {
 
   it('10. a grid of 8.6e16 points is refused naming the count and the limit, not a V8 fatal error', async () => {
     refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.latency=1us..1000000d'), 'error: --vary path.latency: "1000000d" is longer than 100 years, the longest duration (docs/limits.md)');
-    refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.latency=1us..10s'), 'error: --vary: the sweep has 10,000,000 runs (10,000,000 points × 1 seed), more than the limit of 10,000: narrow the ranges, use --sample N, or raise the limit with --max-points (at most 1,000,000)');
+    refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.latency=1us..10s'), 'error: --vary: the sweep has 10,000,000 runs (10,000,000 points × 1 seed), more than the limit of 10,000: narrow the ranges, use --sample N, or raise the limit with --max-points (at most 250,000)');
     refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.latency=1ms..100ms/1ms', '--vary', 'path.loss=0..0.2/0.001', '--seeds', '3'), /the sweep has 60,300 runs \(20,100 points × 3 seeds\), more than the limit of 10,000: .* --max-points 60300$/m);
-    refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.loss=0..1/0.1', '--max-points', '2000000'), 'error: --max-points: 2000000 is out of range 1..1000000');
+    refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.loss=0..1/0.1', '--max-points', '2000000'), 'error: --max-points: 2000000 is out of range 1..250000');
   });
 
   it('the hang: timers at 1e26 µs and a horizon of 1e22 days are refused, so virtual time never freezes', async () => {

@@ -83,7 +83,7 @@ describe('keepalive-lab sweep', () => {
     [['--vary', 'hosts.client.socket.TCP_KEEPIDEL=1..3'], 'error: --vary hosts.client.socket.TCP_KEEPIDEL=1..3: value 1: hosts.client.socket: unknown field "TCP_KEEPIDEL" (did you mean "TCP_KEEPIDLE"?)\n'],
     [['--vary', 'path.loss=0.3..0.1'], 'error: --vary path.loss: empty range 0.3..0.1 (the end is below the start)\n'],
     [['--vary', 'path.loss=0..1/0'], 'error: --vary path.loss: step "0" must be more than 0\n'],
-    [['--vary', 'path.loss=0,1', '--sample', '0'], 'error: --sample: 0 is out of range 1..1000000\n'],
+    [['--vary', 'path.loss=0,1', '--sample', '0'], 'error: --sample: 0 is out of range 1..250000\n'],
     [['--vary', 'path.loss=0,1', '--seeds', '0'], 'error: --seeds: 0 must be a whole number of seeds, at least 1\n'],
     [['--vary', 'path.loss=0,1', '--workers', '0'], 'error: --workers: 0 is out of range 1..64\n'],
     [['--vary', 'path.loss=0,1', '--metrics', 'bogus'], /^error: --metrics: unknown metric "bogus" \(names: failureAt, .*\)\n$/],
