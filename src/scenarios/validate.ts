@@ -9,7 +9,7 @@ import { scenarioSchema, type Scenario } from './schema.ts';
 import { plainCopy } from './document.ts';
 import { issueText } from './messages.ts';
 import { EPHEMERAL_PORTS, MAX_DURATION_TEXT, MAX_DURATION_US, MAX_HOSTS } from './limits.ts';
-import { didYouMean, names, quote } from './show.ts';
+import { didYouMean, list, quote } from './show.ts';
 
 /** Why an IPv4 address cannot be a host's or a middlebox's own (RFC 1122 §3.2.1.3, RFC 5771, RFC 1112 §4). */
 export function addressProblem(ip: string): string | null {
@@ -40,7 +40,7 @@ export function validateScenario(raw: unknown): Validation {
   const known = (h: string): boolean => hosts.includes(h);
   /** `<where>: no host named "x" (did you mean "y"?)`, or with the list of hosts */
   const noHost = (where: string, h: string, also: readonly string[] = [], what = 'host'): string =>
-    `${where}: no ${what} named ${quote(h)}${didYouMean(h, [...hosts, ...also]) || ` (${what === 'host' ? 'hosts' : 'names'}: ${names([...hosts, ...also])})`}`;
+    `${where}: no ${what} named ${quote(h)}${didYouMean(h, [...hosts, ...also]) || ` (${what === 'host' ? 'hosts' : 'names'}: ${list([...hosts, ...also])})`}`;
   if (hosts.length > MAX_HOSTS) return { ok: false, problems: [`hosts: ${hosts.length} hosts, more than ${MAX_HOSTS} (automatic addresses are 10.0.0.1..10.0.0.254; docs/limits.md)`] };
   // each host's options are checked against its own OS profile (src/os/index.ts); middleboxes are Linux
   const profiles = new Map<string, OsProfile>();

@@ -40,6 +40,6 @@ describe('path.middleboxes', () => {
 
   it('accepts the NAT name as a vantage point', () => {
     expect(problems(base([{ type: 'nat', name: 'gw' }], { vantage: ['gw', 'client'] }))).toEqual([]);
-    expect(problems(base([], { vantage: ['gw'] }))).toEqual(['vantage.0: no host or middlebox named "gw" (names: "client", "server")']);
+    expect(problems(base([], { vantage: ['gw'] }))).toEqual(['vantage.0: no host or middlebox named "gw" (names: client, server)']);
   });
 });
