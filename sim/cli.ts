@@ -187,6 +187,8 @@ export function problemLines(problems: readonly string[]): string {
  */
 function commanderLine(s: string, help: string): string {
   let t = s.trim().replace(/\s*\n\s*\(Did you mean (.*)\?\)\s*$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ');
+  // an echoed option, command or value: cut like every other echoed input
+  t = t.replace(/'([^']{61,})'/g, (_all, v: string) => `'${clip(v, 60)}'`);
   if (!t.startsWith('error:')) t = `error: ${t}`;
   return `${clip(t, MAX_LINE)} (see ${help})`;
 }
