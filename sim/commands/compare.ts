@@ -17,6 +17,7 @@ import { applyOverrides, COMPARE_DIR, InputError, namesIn, readRaw, resolveRef }
 import { readDocument } from '../read.ts';
 import { issueText } from '../../src/scenarios/messages.ts';
 import { clip } from '../../src/scenarios/show.ts';
+import { DEFAULT_MAX_RUNS } from '../../src/sweep/limits.ts';
 
 export interface CellSummary {
   /** median seconds from the failure to the first detection, over the runs that detected */
@@ -151,6 +152,9 @@ export function compareTable(cells: Cell[]): string[] {
 export function compareAction(ref: string, o: { json?: boolean }, out: (...s: string[]) => void): void {
   const { spec, source } = loadCompare(ref);
   if (spec.until !== undefined && parseDuration(spec.until) === null) throw new InputError([`${basename(source)}: until: not a duration`]);
+  // the same ceiling as a sweep's default (docs/limits.md): a compare table is meant to be read
+  const runs = spec.strategies.length * spec.situations.reduce((n, s) => n + s.seeds, 0);
+  if (runs > DEFAULT_MAX_RUNS) throw new InputError([`${clip(basename(source), 60)}: ${runs.toLocaleString('en-US')} runs (${spec.strategies.length} strategies × ${spec.situations.length} situations with their seeds), more than ${DEFAULT_MAX_RUNS.toLocaleString('en-US')}: use a sweep for grids this large (docs/sweeps.md)`]);
   const cells = runCompare(spec, source);
   const name = spec.name ?? basename(source, '.yaml');
   if (o.json) {

@@ -88,6 +88,11 @@ describe('issue 17 crashes: each is now one clear line, exit 2', () => {
     refused(await cli('sweep', 'seed000-cable-pull', '--vary', 'path.loss=0..1/0.1', '--max-points', '2000000'), 'error: --max-points: 2000000 is out of range 1..250000');
   });
 
+  it('a period of 0 (send every: 0, MQTT publishEvery: 0) is refused: it repeated at one instant forever (found by the fuzzer)', async () => {
+    refused(await cli('run', 'aws-alb-idle', '--set', 'apps.2.steps.1.every=0'), 'error: aws-alb-idle.yaml: apps.2.steps.1.every: a period must be more than 0');
+    refused(await cli('run', 'mqtt-keepalive', '--set', 'apps.1.program.publishEvery=0'), 'error: mqtt-keepalive.yaml: apps.1.program.publishEvery: publishEvery must be more than 0');
+  });
+
   it('the hang: timers at 1e26 µs and a horizon of 1e22 days are refused, so virtual time never freezes', async () => {
     refused(await cli('run', 'seed000-both-sides', '--set', 'apps.1.steps.0.at=1e20', '--set', 'apps.1.steps.1.for=1e20', '--until', '9999999999999999999999d'), 'error: --until: "9999999999999999999999d" is longer than 100 years, the longest duration (docs/limits.md)');
     refused(await cli('run', 'seed000-both-sides', '--set', 'until=1.6e175'), 'error: seed000-both-sides.yaml: until: 1.6e+175 is longer than 100 years, the longest duration (docs/limits.md)');
@@ -186,6 +191,11 @@ describe('issue 17 output paths', () => {
     refused(await cli('run', 'seed000-cable-pull', '--svg', out), `error: --svg: ${out} is a directory; give a file name (e.g. ${join(out, 'out')}…)`);
     refused(await cli('run', 'seed000-cable-pull', '--mermaid', join(out, 'ok.mmd'), '--pcap', out), /^error: --pcap: .* is a directory/);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('a compare file of more than 10,000 runs is refused before anything runs', async () => {
+    const situations = Array.from({ length: 6 }, (_, i) => `{name: s${i}, seeds: 1000}`).join(', ');
+    refused(await cli('compare', file('big.yaml', `base: seed000-cable-pull\nstrategies: [{name: a, set: {}}, {name: b, set: {}}]\nsituations: [${situations}]\n`)), 'error: big.yaml: 12,000 runs (2 strategies × 6 situations with their seeds), more than 10,000: use a sweep for grids this large (docs/sweeps.md)');
   });
 
   it('the same file for two outputs is refused', async () => {
