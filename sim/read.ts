@@ -45,16 +45,76 @@ export function readText(path: string, name = path, max = MAX_FILE_BYTES): strin
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
+/** `line L, column C` of an offset in a text (1-based, as editors count). */
+function position(text: string, offset: number): string {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) [line, start] = [line + 1, i + 1];
+  return `line ${line}, column ${offset - start + 1}`;
+}
+
+/**
+ * The first key that appears twice in one YAML mapping. The yaml library can check this
+ * itself (`uniqueKeys`), but compares each key with every earlier one: 100,000 keys took
+ * minutes. A set per mapping is linear.
+ */
+function duplicateYamlKey(doc: YAML.Document.Parsed, text: string): string | null {
+  let found: string | null = null;
+  YAML.visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const item of map.items) {
+        const k = YAML.isScalar(item.key) ? `s:${String(item.key.value)}` : `n:${String(item.key)}`;
+        if (seen.has(k)) {
+          const at = YAML.isNode(item.key) && item.key.range ? ` at ${position(text, item.key.range[0])}` : '';
+          found = `Map keys must be unique${at}`;
+          return YAML.visit.BREAK;
+        }
+        seen.add(k);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** The first key that appears twice in one JSON object (the text is valid JSON), in one linear pass. */
+function duplicateJsonKey(text: string): string | null {
+  const stack: ({ keys: Set<string>; expectKey: boolean } | null)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (c === '{') stack.push({ keys: new Set(), expectKey: true });
+    else if (c === '[') stack.push(null);
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',' && top) top.expectKey = true;
+    else if (c === ':' && top) top.expectKey = false;
+    else if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (top?.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) return `Map keys must be unique at ${position(text, i)}`;
+        top.keys.add(key);
+      }
+      i = j;
+    }
+  }
+  return null;
+}
+
 /** Parse YAML text strictly; problems as messages. */
 function parseYaml(text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
   let doc: YAML.Document.Parsed;
   try {
-    doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, logLevel: 'silent' });
+    doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: true, logLevel: 'silent' });
   } catch (e) {
     return { ok: false, problem: first((e as Error).message) };
   }
   const err = doc.errors[0] ?? doc.warnings[0];
   if (err) return { ok: false, problem: first(err.message) };
+  const dup = duplicateYamlKey(doc, text);
+  if (dup) return { ok: false, problem: dup };
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (e) {
@@ -77,13 +137,9 @@ export function parseText(text: string, name: string): unknown {
     } catch (e) {
       throw new InputError([`${shown}: not valid JSON: ${first((e as Error).message)}`]);
     }
-    // JSON.parse keeps the last of two equal keys without a word: ask the YAML parser, which sees them
-    try {
-      const dup = YAML.parseDocument(text, { uniqueKeys: true, logLevel: 'silent' }).errors.find((e) => e.code === 'DUPLICATE_KEY');
-      if (dup) throw new InputError([`${shown}: not valid JSON: ${first(dup.message)}`]);
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-    }
+    // JSON.parse keeps the last of two equal keys without a word
+    const dup = duplicateJsonKey(text);
+    if (dup) throw new InputError([`${shown}: not valid JSON: ${dup}`]);
     return value;
   }
   const r = parseYaml(text);
