@@ -19,6 +19,7 @@ import { FROM_SOURCE } from '../paths.ts';
 import type { Batch } from './worker.ts';
 import { Journal, jsonl, readJournal } from './files.ts';
 import runBatch from './worker.ts';
+import { clip, show } from '../../src/scenarios/show.ts';
 import { checkOutPrefix, writeFiles } from '../output.ts';
 
 export interface SweepOptions {
@@ -91,7 +92,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     if (d.path === 'seed') throw new InputError(['--vary seed: vary seeds with --seeds']);
     for (const v of probeValues(d)) {
       const b = buildScenario(raw, set, [[d.path, v]]);
-      if (!b.ok) throw new InputError([`--vary ${d.path}=${d.text}: value ${JSON.stringify(v)}: ${b.problems[0] ?? 'invalid'}`]);
+      if (!b.ok) throw new InputError([`--vary ${clip(d.path, 80)}=${clip(d.text, 60)}: value ${show(v)}: ${b.problems[0] ?? 'invalid'}`]);
     }
   }
   if (o.metrics) {
