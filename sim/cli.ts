@@ -9,9 +9,11 @@
  * imported when that command runs, and drawing libraries only when something is drawn.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { collect, durationArg, seedArg, ladderMaxArg, wholeNumber, seconds, number, natProfile, proxyProfile, osList, triple, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { collect, durationArg, seedArg, ladderMaxArg, wholeNumber, seconds, number, natProfile, proxyProfile, osList, triple, fileArg, shorthandArg, integerArg, PLOT_KINDS, PLOT_AGGS, PLOT_FORMATS } from './args.ts';
+import { clip } from '../src/scenarios/show.ts';
 import { AdviceFailedError, InputError, MismatchError, RunsFailedError } from './errors.ts';
 import { NAT_PROFILE_NAMES } from '../src/net/nat/profiles.ts';
+import { DEFAULT_MAX_RUNS, HARD_MAX_RUNS, MAX_WORKERS } from '../src/sweep/limits.ts';
 import { PROXY_PROFILE_NAMES } from '../src/net/proxy/profiles.ts';
 import type { AdvisorOs } from '../src/advisor/model.ts';
 import type { RunFlags } from './commands/run.ts';
@@ -29,6 +31,11 @@ export interface CliIo {
   stderr(text: string): void;
   /** stderr is a terminal: progress bars may be drawn */
   isTTY?: boolean;
+  /**
+   * Tests only (the fuzz suite's per-case budget): stop any run after this many simulator
+   * events; main() then returns 4 and prints one `budget:` line.
+   */
+  maxEvents?: number;
 }
 
 const processIo: CliIo = {
@@ -40,8 +47,7 @@ const processIo: CliIo = {
 export function buildProgram(out: (...s: string[]) => void, io: CliIo = processIo, write: (text: string) => void = (t) => io.stdout(t)): Command {
   const program = new Command('keepalive-lab')
     .description('Deterministic simulator of TCP keepalive, retransmission timeouts and the failures they detect (Linux-faithful).')
-    .version(VERSION)
-    .showHelpAfterError();
+    .version(VERSION);
 
   program
     .command('list')
@@ -57,12 +63,12 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--until <duration>', 'run to this virtual time (e.g. 300s, 2h)', durationArg('--until'))
     .option('--json', 'print the run as one JSON document (docs/output.md)')
     .option('--timers <duration>', 'print a netstat -o style timer table at this virtual time (repeatable)', collect, [])
-    .option('--mermaid <file>', 'also write the run as a Mermaid sequence (ladder) diagram')
-    .option('--svg <file>', 'also write the ladder diagram rendered as SVG (docs/diagrams.md)')
+    .option('--mermaid <file>', 'also write the run as a Mermaid sequence (ladder) diagram', fileArg('--mermaid'))
+    .option('--svg <file>', 'also write the ladder diagram rendered as SVG (docs/diagrams.md)', fileArg('--svg'))
     .option('--ladder-max <n>', 'ladder diagrams: at most this many arrows and notes, the middle of longer runs elided (default 400)', ladderMaxArg)
     .option('--ladder-idle <duration>', 'ladder diagrams: collapse quiet gaps this long into one note (default 60s; 0 = never)', durationArg('--ladder-idle'))
-    .option('--timeline <file>', 'also write the timer timeline: .svg, .png, .json (Vega-Lite), or - for text lanes after the trace')
-    .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)')
+    .option('--timeline <file>', 'also write the timer timeline: .svg, .png, .json (Vega-Lite), or - for text lanes after the trace', fileArg('--timeline'))
+    .option('--pcap <file>', 'also write the packets seen at --pcap-at as a capture (.pcapng: pcapng with comments; else pcap)', fileArg('--pcap'))
     .option('--pcap-at <vantage>', 'host, or NAT side (nat, nat:inside, nat:outside), for --pcap; default: the first vantage point')
     .option('--conntrack <duration>', 'print the NAT table (conntrack -L style) at this virtual time (repeatable)', collect, [])
     .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
@@ -70,11 +76,11 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--summary', 'keep no trace: print the verdict, programs grouped, each connection\'s outcome and what the middleboxes did (big runs in bounded memory; with --json: keepalive-lab/summary@1)')
     .option('--flows <n>', 'with --summary: list this many connections (default 20)', (v: string) => wholeNumber('--flows', v, 0))
     .option('--stream', 'keep no trace: print the trace as the run goes, and write --pcap / --jsonl as it goes (long runs in bounded memory)')
-    .option('--jsonl <file>', 'with --stream: also write every packet, call and event as JSON lines (keepalive-lab/run-lines@1)')
-    .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)'))
-    .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)'))
-    .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)'))
-    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out, write));
+    .option('--jsonl <file>', 'with --stream: also write every packet, call and event as JSON lines (keepalive-lab/run-lines@1)', fileArg('--jsonl'))
+    .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)').argParser(shorthandArg('-c/--count')))
+    .addOption(new Option('-d, --idle <s>', 'client TCP_KEEPIDLE in seconds (shorthand)').argParser(shorthandArg('-d/--idle')))
+    .addOption(new Option('-i, --interval <s>', 'client TCP_KEEPINTVL in seconds (shorthand)').argParser(shorthandArg('-i/--interval')))
+    .action(async (ref: string, o: RunFlags) => (await import('./commands/run.ts')).runAction(ref, o, out, write, io.maxEvents));
 
   program
     .command('calibrate')
@@ -122,7 +128,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--group <field>', 'cdf/line: one curve per value of this field')
     .option('--label <field>', 'pareto: field(s) naming a setting; runs sharing it are summarised by their median (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .addOption(new Option('--agg <agg>', 'heatmap: cell aggregate').choices(PLOT_AGGS).default('mean'))
-    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`)
+    .option('-o, --output <file>', `output file; the extension picks the format (${PLOT_FORMATS.join(', ')}); without --kind: a directory`, fileArg('--output'))
     .addOption(new Option('--format <format>', 'without --kind: format of the automatic plots').choices(['svg', 'png', 'json']).default('svg'))
     .action(async (file: string, o: PlotOpts) => (await import('./commands/plot.ts')).plotAction(file, o, out));
 
@@ -130,7 +136,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .command('sweep')
     .description('run a scenario over many parameter values and seeds in parallel; report metrics per run and per point (docs/sweeps.md)')
     .argument('[scenario]', 'built-in name or scenario file, or a sweep file (as --file)')
-    .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)')
+    .option('--file <sweep.yaml>', 'a sweep file (scenario, set, vary, seeds, sample, metrics, until)', fileArg('--file'))
     .option('--vary <path=spec>', 'a field and its values: lo..hi/step (30s..600s/30s, 0..0.05/0.01) or a,b,c (repeatable)', collect, [])
     .option('--set <path=value>', 'a fixed override, as for run (repeatable)', collect, [])
     .option('--seeds <K|a..b|a,b>', 'seeds per point: K means 1..K (default: the scenario seed)')
@@ -138,12 +144,13 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--sample-seed <n>', 'seed of the sampling stream (default 1)')
     .option('--metrics <names>', 'comma-separated metrics (or prefixes) to keep, docs/metrics.md (default: all)')
     .option('--until <duration>', 'run every scenario to this virtual time')
-    .option('--workers <N>', 'worker threads (default: available cores)')
+    .option('--workers <N>', `worker threads, 1..${MAX_WORKERS} (default: available cores; 1 runs on the main thread)`)
+    .option('--max-points <N>', `refuse sweeps of more than N runs (points × seeds; default ${DEFAULT_MAX_RUNS}, at most ${HARD_MAX_RUNS}; docs/limits.md)`, integerArg('--max-points', 1, HARD_MAX_RUNS))
     .addOption(new Option('--engine <name>', 'where the runs execute: local threads, or bullmq: `npx keepalive-lab worker` processes on any machines, through Redis (docs/sweeps.md#distributed-sweeps)').choices(['local', 'bullmq']).default('local'))
     .option('--queue <name>', 'bullmq: the queue the workers serve (default keepalive-lab)')
     .option('--chunk <N>', 'bullmq: runs per job (default 64; 1 for runs of minutes)')
     .option('--redis-url-file <file>', 'bullmq: a file holding the Redis URL (default: $KEEPALIVE_LAB_REDIS_URL; never pass it on the command line)')
-    .option('--out <prefix>', 'write <prefix>.jsonl (journal), <prefix>.csv, <prefix>.summary.txt and plots')
+    .option('--out <prefix>', 'write <prefix>.jsonl (journal), <prefix>.csv, <prefix>.summary.txt and plots (missing folders are created)', fileArg('--out'))
     .option('--resume', 'continue the sweep journaled at --out: run only the missing runs')
     .option('--force', 'overwrite an existing --out journal')
     .option('--no-plots', 'with --out: do not render plots')
@@ -189,6 +196,31 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
   return program;
 }
 
+/** Most problem lines printed for one input (the rest are counted). */
+export const MAX_PROBLEM_LINES = 20;
+/** Longest problem line printed (messages cut what they echo; this is the last guard). */
+const MAX_LINE = 1000;
+
+/** One `error: …` line per problem, at most MAX_PROBLEM_LINES of them. */
+export function problemLines(problems: readonly string[]): string {
+  const shown = problems.slice(0, MAX_PROBLEM_LINES).map((p) => `error: ${clip(p, MAX_LINE)}\n`);
+  if (problems.length > MAX_PROBLEM_LINES) shown.push(`error: … and ${problems.length - MAX_PROBLEM_LINES} more problems\n`);
+  return shown.join('');
+}
+
+/**
+ * commander's own errors (unknown option or command, missing argument or option, a bad
+ * choice) as one line: its "(Did you mean …?)" joined in, and where to read the usage
+ * instead of the whole help.
+ */
+function commanderLine(s: string, help: string): string {
+  let t = s.trim().replace(/\s*\n\s*\(Did you mean (.*)\?\)\s*$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ');
+  // an echoed option, command or value: cut like every other echoed input
+  t = t.replace(/'([^']{61,})'/g, (_all, v: string) => `'${clip(v, 60)}'`);
+  if (!t.startsWith('error:')) t = `error: ${t}`;
+  return `${clip(t, MAX_LINE)} (see ${help})`;
+}
+
 /**
  * Run the CLI on `argv` (without node and the script name); resolves to the exit code.
  * Output goes to `io` (the process streams by default), so tests run commands in-process.
@@ -208,13 +240,17 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(text);
   };
   const program = buildProgram(out, io, write);
-  program.exitOverride();
-  program.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  for (const c of program.commands) {
+  for (const c of [program, ...program.commands]) {
     c.exitOverride();
-    c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    const help = c === program ? 'npx keepalive-lab --help' : `npx keepalive-lab ${c.name()} --help`;
+    c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(`${commanderLine(s, help)}\n`) });
   }
   try {
+    if (argv.length === 0) {
+      // no command at all: the overview a first-time user is looking for, on stdout (as --help)
+      io.stdout(program.helpInformation());
+      return 0;
+    }
     await program.parseAsync(argv, { from: 'user' });
     flush();
     return 0;
@@ -225,8 +261,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return 3;
     }
     if (e instanceof InputError) {
-      for (const p of e.problems) io.stderr(`error: ${p}\n`);
+      io.stderr(problemLines(e.problems));
       return 2;
+    }
+    if (e instanceof Error && e.name === 'EventBudgetError') {
+      // only with io.maxEvents (the fuzz suite's per-case budget): not a user's mistake, not a crash
+      io.stderr(`budget: ${e.message}\n`);
+      return 4;
     }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {

@@ -5,16 +5,19 @@
  * packets and bytes per hour per connection, whether the flow survived the middlebox.
  * Every figure comes from computeMetrics() (src/metrics/); nothing is defined here.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import YAML from 'yaml';
 import { compareSchema, type CompareSpec } from '../../src/apps/compare-schema.ts';
 import { computeMetrics, flattenMetrics, type FlatValue } from '../../src/metrics/index.ts';
 import { parseDuration } from '../../src/scenarios/duration.ts';
 import { runScenario } from '../../src/scenarios/run.ts';
 import type { Scenario } from '../../src/scenarios/schema.ts';
 import { validateScenario } from '../../src/scenarios/validate.ts';
-import { COMPARE_DIR, InputError, readRaw, setPath } from '../load.ts';
+import { applyOverrides, COMPARE_DIR, InputError, namesIn, readRaw, resolveRef } from '../load.ts';
+import { readDocument } from '../read.ts';
+import { issueText } from '../../src/scenarios/messages.ts';
+import { clip } from '../../src/scenarios/show.ts';
+import { DEFAULT_MAX_RUNS } from '../../src/sweep/limits.ts';
 
 export interface CellSummary {
   /** median seconds from the failure to the first detection, over the runs that detected */
@@ -38,27 +41,20 @@ export interface Cell {
 }
 
 export function compareNames(): string[] {
-  return existsSync(COMPARE_DIR) ? readdirSync(COMPARE_DIR).filter((f) => f.endsWith('.yaml')).map((f) => basename(f, '.yaml')).sort() : [];
+  return namesIn(COMPARE_DIR);
 }
 
 export function loadCompare(ref: string): { spec: CompareSpec; source: string } {
-  const builtin = join(COMPARE_DIR, `${ref}.yaml`);
-  const path = existsSync(ref) ? ref : existsSync(builtin) ? builtin : null;
-  if (!path) throw new InputError([`${ref}: no such file and no built-in compare file by that name (built-in: ${compareNames().join(', ') || 'none'})`]);
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(path, 'utf8'), { prettyErrors: true });
-  } catch (e) {
-    throw new InputError([`${path}: not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
-  }
-  const r = compareSchema.safeParse(raw);
-  if (!r.success) throw new InputError(r.error.issues.map((i) => `${basename(path)}: ${i.path.join('.') || '(top level)'}: ${i.message}`));
+  const path = resolveRef(ref, COMPARE_DIR, 'built-in compare file', `built-in: ${compareNames().join(', ') || 'none'}`);
+  const raw = readDocument(path);
+  const r = compareSchema.safeParse(raw, { reportInput: true });
+  if (!r.success) throw new InputError(r.error.issues.map((i) => `${clip(basename(path), 60)}: ${issueText(i, compareSchema)}`));
   return { spec: r.data, source: path };
 }
 
 /** Replace every string equal to `$name` by vars[name], deep. */
 function substitute(v: unknown, vars: Record<string, unknown>): unknown {
-  if (typeof v === 'string' && v.startsWith('$') && v.slice(1) in vars) return vars[v.slice(1)];
+  if (typeof v === 'string' && v.startsWith('$') && Object.hasOwn(vars, v.slice(1))) return vars[v.slice(1)];
   if (Array.isArray(v)) return v.map((x) => substitute(x, vars));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, vars)]));
   return v;
@@ -67,7 +63,7 @@ function substitute(v: unknown, vars: Record<string, unknown>): unknown {
 /** Every cell's scenario, validated before anything runs. */
 export function buildCells(spec: CompareSpec, source: string): { strategy: string; situation: string; seeds: number; scenario: Scenario }[] {
   const local = isAbsolute(spec.base) ? spec.base : join(dirname(source), spec.base);
-  const base = readRaw(existsSync(local) ? local : spec.base).raw;
+  const base = readRaw(existsSync(local) && statSync(local).isFile() ? local : spec.base).raw;
   const file = basename(source);
   const problems: string[] = [];
   const out: ReturnType<typeof buildCells> = [];
@@ -77,10 +73,11 @@ export function buildCells(spec: CompareSpec, source: string): { strategy: strin
       const vars = { ...spec.vars, ...si.vars };
       const raw = structuredClone(base) as Record<string, unknown>;
       try {
-        for (const [k, v] of Object.entries(st.set)) setPath(raw, k, substitute(structuredClone(v), vars));
-        for (const [k, v] of Object.entries(si.set)) setPath(raw, k, substitute(structuredClone(v), vars));
+        const sets = [...Object.entries(st.set), ...Object.entries(si.set)];
+        applyOverrides(raw, sets.map(([k, v]) => ({ label: k, path: k, value: substitute(structuredClone(v), vars) })), 'set');
       } catch (e) {
-        problems.push(...(e instanceof InputError ? e.problems : [String(e)]).map((p) => `${where}: ${p.replace(/^--set /, '')}`));
+        if (!(e instanceof InputError)) throw e;
+        problems.push(...e.problems.map((p) => `${where}: ${p}`));
         continue;
       }
       if (spec.until !== undefined) raw.until = spec.until;
@@ -155,6 +152,9 @@ export function compareTable(cells: Cell[]): string[] {
 export function compareAction(ref: string, o: { json?: boolean }, out: (...s: string[]) => void): void {
   const { spec, source } = loadCompare(ref);
   if (spec.until !== undefined && parseDuration(spec.until) === null) throw new InputError([`${basename(source)}: until: not a duration`]);
+  // the same ceiling as a sweep's default (docs/limits.md): a compare table is meant to be read
+  const runs = spec.strategies.length * spec.situations.reduce((n, s) => n + s.seeds, 0);
+  if (runs > DEFAULT_MAX_RUNS) throw new InputError([`${clip(basename(source), 60)}: ${runs.toLocaleString('en-US')} runs (${spec.strategies.length} strategies × ${spec.situations.length} situations with their seeds), more than ${DEFAULT_MAX_RUNS.toLocaleString('en-US')}: use a sweep for grids this large (docs/sweeps.md)`]);
   const cells = runCompare(spec, source);
   const name = spec.name ?? basename(source, '.yaml');
   if (o.json) {

@@ -1,16 +1,18 @@
 /**
  * `keepalive-lab plot <results.jsonl|.csv> --kind heatmap|cdf|pareto|line --x F --y F … -o out.svg|png|json`:
  * one figure from sweep results (docs/plots.md). Without --kind: the automatic plots for the
- * fields the sweep varied (autoPlotSpecs), one file each, in -o DIR (default: next to the
+ * fields the sweep varied (autoPlots; a plot that would show nothing is skipped with a note), one file each, in -o DIR (default: next to the
  * results). Fields are checked against the rows before anything is rendered or written: an
  * unknown field exits 2 naming it and listing the available ones.
  */
-import { autoPlotSpecs, cdfSpec, fieldsOf, heatmapSpec, lineSpec, paretoSpec, variedFields, type Agg, type Row, type Spec } from '../../src/report/plots.ts';
+import { autoPlots, cdfSpec, fieldsOf, heatmapSpec, lineSpec, paretoSpec, variedFields, type Agg, type Row, type Spec } from '../../src/report/plots.ts';
 import { InputError } from '../errors.ts';
 import { plotBytes } from '../plot/render.ts';
 import { PLOT_FORMATS, type PLOT_KINDS } from '../args.ts';
 import { readRows } from '../plot/rows.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { checkOutFile, writeAtomic, writeFiles, type OutputFile } from '../output.ts';
+import { clip, didYouMean, list, quote } from '../../src/scenarios/show.ts';
 import { basename, dirname, extname, join } from 'node:path';
 
 export interface PlotOpts {
@@ -34,7 +36,7 @@ function need(o: PlotOpts, flag: 'x' | 'y' | 'color', why: string): string {
 export function buildSpec(rows: readonly Row[], o: PlotOpts, file: string): Spec {
   const fields = fieldsOf(rows);
   const check = (flag: string, f: string | undefined): void => {
-    if (f !== undefined && !fields.includes(f)) throw new InputError([`${flag}: no field ${JSON.stringify(f)} in ${file} (available: ${fields.join(', ')})`]);
+    if (f !== undefined && !fields.includes(f)) throw new InputError([`${flag}: no field ${quote(f)} in ${clip(file, 100)}${didYouMean(f, fields) || ` (available: ${list(fields)})`}`]);
   };
   check('--x', o.x);
   check('--y', o.y);
@@ -47,7 +49,8 @@ export function buildSpec(rows: readonly Row[], o: PlotOpts, file: string): Spec
     case 'cdf':
       return cdfSpec(rows, { value: need(o, 'x', 'the metric whose distribution is drawn, e.g. detect.first'), ...(o.group ? { group: o.group } : {}) });
     case 'pareto':
-      return paretoSpec(rows, { x: need(o, 'x', 'a cost, e.g. overhead.packetsPerHour'), y: need(o, 'y', 'a delay, e.g. detect.first'), ...(o.label ? { label: o.label } : {}) });
+      // a setting whose flow a middlebox broke is never on the front (it is cheap because it stopped working)
+      return paretoSpec(rows, { x: need(o, 'x', 'a cost, e.g. overhead.packetsPerHour'), y: need(o, 'y', 'a delay, e.g. detect.first'), ...(o.label ? { label: o.label } : {}), ...(fields.includes('nat.survived') ? { valid: 'nat.survived' } : {}) });
     case 'line':
     default:
       return lineSpec(rows, { x: need(o, 'x', 'a parameter'), y: need(o, 'y', 'a metric'), ...(o.group ? { group: o.group } : {}) });
@@ -55,38 +58,32 @@ export function buildSpec(rows: readonly Row[], o: PlotOpts, file: string): Spec
 }
 
 /** No --kind: every automatic plot for the varied fields, as `<dir>/<results name>.<plot>.<format>`. */
-async function autoPlots(file: string, rows: readonly Row[], o: PlotOpts, out: (...s: string[]) => void): Promise<void> {
+async function autoPlotFiles(file: string, rows: readonly Row[], o: PlotOpts, out: (...s: string[]) => void): Promise<void> {
   const varied = variedFields(rows);
-  const specs = autoPlotSpecs(rows, varied);
-  if (!specs.length) throw new InputError([`${file}: no automatic plot fits the varied fields (${varied.join(', ') || 'none'}); choose one with --kind`]);
+  const { plots, skipped } = autoPlots(rows, varied);
+  const notes = skipped.map((s) => `plot ${s.name} skipped: ${s.why}`);
+  if (!plots.length) throw new InputError([`${clip(file, 100)}: no automatic plot fits the varied fields (${varied.join(', ') || 'none'})${notes.length ? `; ${notes.join('; ')}` : ''}; choose one with --kind`]);
   const dir = o.output ?? dirname(file);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError([`--output: ${clip(dir, 100)} is a file; without --kind the plots go into a folder`]);
   const stem = basename(file).replace(/\.(jsonl|csv)$/i, '');
-  const files: [string, string | Uint8Array][] = [];
-  for (const p of specs) {
+  const files: OutputFile[] = [];
+  for (const p of plots) {
     const f = join(dir, `${stem}.${p.name}.${o.format}`);
-    files.push([f, await plotBytes(p.spec as never, f)]);
+    files.push({ flag: '--output', file: f, data: await plotBytes(p.spec as never, f) });
   }
-  try {
-    mkdirSync(dir, { recursive: true });
-    for (const [f, bytes] of files) writeFileSync(f, bytes);
-  } catch (e) {
-    throw new InputError([`--output: cannot write into ${dir}: ${(e as Error).message}`]);
-  }
-  out(...files.map(([f]) => `wrote ${f}`));
+  writeFiles(files);
+  out(...notes, ...files.map((f) => `wrote ${f.file}`));
 }
 
 export async function plotAction(file: string, o: PlotOpts, out: (...s: string[]) => void): Promise<void> {
-  if (!o.kind) return autoPlots(file, readRows(file), o, out);
+  if (!o.kind) return autoPlotFiles(file, readRows(file), o, out);
   if (!o.output) throw new InputError([`--output: required with --kind (a file ending in ${PLOT_FORMATS.join(', ')})`]);
   const ext = extname(o.output).toLowerCase();
-  if (!(PLOT_FORMATS as readonly string[]).includes(ext)) throw new InputError([`--output: ${JSON.stringify(o.output)} must end in ${PLOT_FORMATS.join(', ')}`]);
+  if (!(PLOT_FORMATS as readonly string[]).includes(ext)) throw new InputError([`--output: ${quote(o.output)} must end in ${PLOT_FORMATS.join(', ')}`]);
+  checkOutFile('--output', o.output);
   const rows = readRows(file);
   const spec = buildSpec(rows, o, file);
   const bytes = await plotBytes(spec as never, o.output);
-  try {
-    writeFileSync(o.output, bytes);
-  } catch (e) {
-    throw new InputError([`--output: cannot write ${o.output}: ${(e as Error).message}`]);
-  }
+  writeAtomic('--output', o.output, bytes);
   out(`wrote ${o.output} (${o.kind}, ${rows.length} rows)`);
 }

@@ -3,7 +3,6 @@
  * run it, and print the trace and the tables asked for, or the run as JSON. Loaded only when
  * one of these commands runs (sim/cli.ts).
  */
-import { writeFileSync } from 'node:fs';
 import { prepareStream, runScenario, runSummary, type RunOutcome } from '../../src/scenarios/run.ts';
 import type { Scenario } from '../../src/scenarios/schema.ts';
 import type { World } from '../../src/world.ts';
@@ -17,7 +16,9 @@ import { formatSeconds } from '../../src/scenarios/duration.ts';
 import { durationArg } from '../args.ts';
 import { InputError } from '../errors.ts';
 import { PENDING, builtinNames, loadScenario, readRaw } from '../load.ts';
-import { writeRunFigures } from '../plot/run-figures.ts';
+import { checkRunFigures, renderRunFigures } from '../plot/run-figures.ts';
+import { checkOutFile, writeFiles } from '../output.ts';
+import { didYouMean, quote } from '../../src/scenarios/show.ts';
 import { LineBuffer, StreamFile } from '../stream-file.ts';
 
 export type Out = (...s: string[]) => void;
@@ -60,7 +61,7 @@ export function listAction(out: Out): void {
  * `--stream`: no trace kept; the human trace printed as the run goes, and --pcap / --jsonl
  * written as it goes, so memory does not grow with virtual time. Same lines as without it.
  */
-function streamRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out, write: (text: string) => void): void {
+function streamRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out, write: (text: string) => void, maxEvents?: number): void {
   const needTrace = (['mermaid', 'svg', 'timeline', 'json'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
   if (needTrace.length) throw new InputError([`--stream keeps no trace, so it cannot give ${needTrace.map((k) => `--${k}`).join(', ')} (run without --stream for those)`]);
   const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -96,7 +97,7 @@ function streamRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrac
         world.sim.trace.subscribe((e) => j.feed(e), JSONL_KINDS);
       }
     };
-    const p = prepareStream(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt, onWorld });
+    const p = prepareStream(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt, onWorld, ...(maxEvents !== undefined ? { maxEvents } : {}) });
     const summary = p.run();
     (lines as JsonlStream | null)?.end(summary);
     for (const l of (human as unknown as HumanStream).end(summary)) text.line(l);
@@ -110,10 +111,10 @@ function streamRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrac
 }
 
 /** `--summary`: no trace kept; the verdict, programs, connections and middleboxes. */
-function summaryRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out): void {
+function summaryRun(scenario: Scenario, o: RunFlags, timersAt: number[], conntrackAt: number[], out: Out, maxEvents?: number): void {
   const needTrace = (['mermaid', 'svg', 'timeline', 'pcap', 'vantage', 'verbose'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
   if (needTrace.length) throw new InputError([`--summary keeps no trace, so it cannot give ${needTrace.map((k) => `--${k}`).join(', ')} (run without --summary for those)`]);
-  const r = runSummary(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
+  const r = runSummary(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt, ...(maxEvents !== undefined ? { maxEvents } : {}) });
   if (o.json) {
     out(JSON.stringify(summaryDocument(r, scenario), null, 1));
     return;
@@ -142,37 +143,44 @@ function tables(timerTables: RunOutcome['timerTables'], conntrackTables: RunOutc
   }
 }
 
-export async function runAction(ref: string, o: RunFlags, out: Out, write: (text: string) => void = (t) => out(t.replace(/\n$/, ''))): Promise<void> {
-  const { scenario } = loadScenario(ref, { set: o.set, ...(o.count ? { count: o.count } : {}), ...(o.idle ? { idle: o.idle } : {}), ...(o.interval ? { interval: o.interval } : {}) });
+export async function runAction(ref: string, o: RunFlags, out: Out, write: (text: string) => void = (t) => out(t.replace(/\n$/, '')), maxEvents?: number): Promise<void> {
+  const { scenario } = loadScenario(ref, { set: o.set, ...(o.count !== undefined ? { count: o.count } : {}), ...(o.idle !== undefined ? { idle: o.idle } : {}), ...(o.interval !== undefined ? { interval: o.interval } : {}) });
   const timersAt = o.timers.map((t) => durationArg('--timers')(t));
   const conntrackAt = o.conntrack.map((t) => durationArg('--conntrack')(t));
   const boxes = scenario.path.middleboxes.map((m) => m.name);
+  const hosts = Object.keys(scenario.hosts);
   if (conntrackAt.length && !scenario.path.middleboxes.some((m) => m.type === 'nat')) throw new InputError(['--conntrack: this scenario has no NAT (path.middleboxes)']);
   const vantage = o.vantage?.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const v of vantage ?? []) if (!(v in scenario.hosts) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${JSON.stringify(v)} (hosts: ${[...Object.keys(scenario.hosts), ...boxes].join(', ')})`]);
+  if (o.vantage !== undefined && !vantage?.length) throw new InputError(['--vantage: give host or NAT names, comma-separated']);
+  for (const v of vantage ?? []) if (!hosts.includes(v) && !boxes.includes(v)) throw new InputError([`--vantage: no host or NAT named ${quote(v)}${didYouMean(v, [...hosts, ...boxes]) || ` (hosts: ${[...hosts, ...boxes].join(', ')})`}`]);
   if (o.timeline === '-' && o.json) throw new InputError(['--timeline -: text lanes cannot go into --json output; give a file (.svg, .png, .json)']);
   if (o.summary && o.stream) throw new InputError(['--summary and --stream: choose one (--summary prints no trace; --stream prints it as the run goes)']);
-  if (o.summary) return summaryRun(scenario, o, timersAt, conntrackAt, out);
-  if (o.flows !== undefined) throw new InputError(['--flows: only with --summary']);
-  if (o.stream) return streamRun(scenario, o, timersAt, conntrackAt, out, write);
-  if (o.jsonl) throw new InputError(['--jsonl: only with --stream (the whole run as one document is --json)']);
-  const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt });
-  const figureText = await writeRunFigures(r, scenario, o);
+  if (o.flows !== undefined && !o.summary) throw new InputError(['--flows: only with --summary']);
+  if (o.jsonl !== undefined && !o.stream) throw new InputError(['--jsonl: only with --stream (the whole run as one document is --json)']);
+  const pcapAt = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? hosts[0] ?? '';
+  if (o.pcapAt !== undefined) {
+    const [name, side, more] = o.pcapAt.split(':');
+    const points = [...hosts, ...boxes, ...boxes.flatMap((b) => [`${b}:inside`, `${b}:outside`])];
+    if (more !== undefined || !(hosts.includes(name ?? '') && side === undefined) && !(boxes.includes(name ?? '') && (side === undefined || side === 'inside' || side === 'outside'))) {
+      throw new InputError([`--pcap-at: ${quote(o.pcapAt)} is not a vantage point${didYouMean(o.pcapAt, points) || ` (${points.join(', ')})`}`]);
+    }
+  }
+  if (o.summary) return summaryRun(scenario, o, timersAt, conntrackAt, out, maxEvents);
+  if (o.pcap) checkOutFile('--pcap', o.pcap);
+  if (o.jsonl) checkOutFile('--jsonl', o.jsonl);
+  if (o.stream) return streamRun(scenario, o, timersAt, conntrackAt, out, write, maxEvents);
+  checkRunFigures(o);
+  const r = runScenario(scenario, { ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.until !== undefined ? { until: o.until } : {}), timersAt, conntrackAt, ...(maxEvents !== undefined ? { maxEvents } : {}) });
+  const { files, lines: figureText } = await renderRunFigures(r, scenario, o);
   if (o.pcap) {
-    const at = o.pcapAt ?? vantage?.[0] ?? scenario.vantage?.[0] ?? Object.keys(scenario.hosts)[0] ?? '';
-    let bytes: Uint8Array;
     try {
-      bytes = toPcap(r.world.sim.trace.events, { at, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
+      files.push({ flag: '--pcap', file: o.pcap, data: toPcap(r.world.sim.trace.events, { at: pcapAt, format: o.pcap.endsWith('.pcapng') ? 'pcapng' : 'pcap' }) });
     } catch (e) {
       if (e instanceof RangeError) throw new InputError([`--pcap-at: ${e.message}`]);
       throw e;
     }
-    try {
-      writeFileSync(o.pcap, bytes);
-    } catch (e) {
-      throw new InputError([`--pcap: cannot write ${o.pcap}: ${(e as Error).message}`]);
-    }
   }
+  writeFiles(files);
   if (o.json) {
     const extra = {
       ...(timersAt.length ? { timers: r.timerTables.map((t) => ({ t: t.t / 1e6, rows: t.rows })) } : {}),

@@ -2,12 +2,16 @@
  * `keepalive-lab sweep`: run a scenario over a grid (or a seeded sample) of field values and
  * several seeds, in parallel, and report the metrics (docs/sweeps.md, docs/metrics.md).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import YAML from 'yaml';
 import { parseDimension, parseSeeds, parseVary, SweepSpecError, type Dimension } from '../../src/sweep/spec.ts';
 import { sweepFileSchema } from '../../src/sweep/schema.ts';
-import { BUILTIN_DIR, InputError } from '../load.ts';
+import { builtinNames, InputError } from '../load.ts';
+import { readDocument } from '../read.ts';
+import { checkOutPrefix } from '../output.ts';
+import { issueText } from '../../src/scenarios/messages.ts';
+import { clip } from '../../src/scenarios/show.ts';
+import { DEFAULT_MAX_RUNS, HARD_MAX_RUNS, MAX_WORKERS } from '../../src/sweep/limits.ts';
 import { RunsFailedError } from '../errors.ts';
 import { untilUs, wholeNumber } from '../args.ts';
 import { runSweep, type SweepOptions } from '../sweep/runner.ts';
@@ -26,6 +30,7 @@ export interface SweepFlags {
   metrics?: string;
   until?: string;
   workers?: string;
+  maxPoints?: number;
   out?: string;
   resume?: boolean;
   force?: boolean;
@@ -54,33 +59,24 @@ function spec<T>(f: () => T): T {
 }
 
 /** A sweep file, turned into the same options the flags give (flags given too take precedence). */
-function fromFile(file: string): Partial<SweepOptions> & { scenario: string } {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(file, 'utf8'), { prettyErrors: true });
-  } catch (e) {
-    throw new InputError([`--file ${file}: ${(e as Error).message.split('\n')[0]}`]);
-  }
-  const r = sweepFileSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new InputError([`--file ${file}: ${i ? `${i.path.join('.') || '(top)'}: ${i.message}` : 'invalid'}`]);
-  }
+function fromFile(file: string, maxRuns: number): Partial<SweepOptions> & { scenario: string } {
+  const raw = readDocument(file, `--file ${file}`);
+  const r = sweepFileSchema.safeParse(raw, { reportInput: true });
+  if (!r.success) throw new InputError(r.error.issues.slice(0, 1).map((i) => `--file ${clip(file, 80)}: ${issueText(i, sweepFileSchema)}`));
   const f = r.data;
   const rel = join(dirname(file), f.scenario);
-  const builtin = join(BUILTIN_DIR, `${f.scenario}.yaml`);
-  // a path relative to the sweep file, else a built-in name
-  const scenario = isAbsolute(f.scenario) || (!existsSync(rel) && existsSync(builtin)) ? f.scenario : rel;
-  const dims = Object.entries(f.vary).map(([path, v]) => spec(() => parseDimension(path, typeof v === 'number' ? [v] : v, `--file ${file}: vary`)));
+  // a path relative to the sweep file, else a built-in name (looked up in the list, never joined into a path)
+  const scenario = isAbsolute(f.scenario) || (!existsSync(rel) && builtinNames().includes(f.scenario)) ? f.scenario : rel;
+  const dims = Object.entries(f.vary).map(([path, v]) => spec(() => parseDimension(path, typeof v === 'number' ? [v] : v, `--file ${clip(file, 80)}: vary`)));
   return {
     scenario,
     dims,
     ...(f.set ? { set: Object.entries(f.set).map(([p, v]) => `${p}=${JSON.stringify(v)}`) } : {}),
-    ...(f.seeds !== undefined ? { seeds: spec(() => parseSeeds(f.seeds as number | string | number[], `--file ${file}: seeds`)) } : {}),
+    ...(f.seeds !== undefined ? { seeds: spec(() => parseSeeds(f.seeds as number | string | number[], `--file ${clip(file, 80)}: seeds`, maxRuns)) } : {}),
     ...(f.sample !== undefined ? { sample: f.sample } : {}),
     ...(f.sampleSeed !== undefined ? { sampleSeed: f.sampleSeed } : {}),
     ...(f.metrics ? { metrics: f.metrics } : {}),
-    ...(f.until !== undefined ? { until: untilUs(`--file ${file}: until`, f.until) } : {}),
+    ...(f.until !== undefined ? { until: untilUs(`--file ${clip(file, 80)}: until`, f.until) } : {}),
   };
 }
 
@@ -88,10 +84,10 @@ function fromFile(file: string): Partial<SweepOptions> & { scenario: string } {
 function isSweepFile(ref: string): boolean {
   if (!/\.ya?ml$/i.test(ref) || !existsSync(ref)) return false;
   try {
-    const doc: unknown = YAML.parse(readFileSync(ref, 'utf8'));
-    return typeof doc === 'object' && doc !== null && 'vary' in doc && 'scenario' in doc;
+    const doc = readDocument(ref);
+    return typeof doc === 'object' && doc !== null && Object.hasOwn(doc, 'vary') && Object.hasOwn(doc, 'scenario');
   } catch {
-    return false; // not YAML: the scenario loader reports it
+    return false; // not a readable YAML file: the scenario loader reports it
   }
 }
 
@@ -100,7 +96,9 @@ export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (
     f = { ...f, file: ref };
     ref = undefined;
   }
-  const file = f.file ? fromFile(f.file) : undefined;
+  const maxRuns = f.maxPoints ?? DEFAULT_MAX_RUNS;
+  if (f.out !== undefined) checkOutPrefix('--out', f.out);
+  const file = f.file ? fromFile(f.file, maxRuns) : undefined;
   const scenario = ref ?? file?.scenario;
   if (!scenario) throw new InputError(['sweep: give a scenario (built-in name or file) or --file <sweep.yaml>']);
   const dims: Dimension[] = [...(file?.dims ?? []), ...f.vary.map((v) => spec(() => parseVary(v)))];
@@ -109,18 +107,19 @@ export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (
     dims,
     set: [...(file?.set ?? []), ...f.set],
     progress,
+    maxRuns,
   };
-  const seeds = f.seeds !== undefined ? spec(() => parseSeeds(f.seeds as string)) : file?.seeds;
+  const seeds = f.seeds !== undefined ? spec(() => parseSeeds(f.seeds as string, '--seeds', maxRuns)) : file?.seeds;
   if (seeds) o.seeds = seeds;
-  const sample = f.sample !== undefined ? wholeNumber('--sample', f.sample, 1) : file?.sample;
+  const sample = f.sample !== undefined ? wholeNumber('--sample', f.sample, 1, HARD_MAX_RUNS) : file?.sample;
   if (sample !== undefined) o.sample = sample;
-  const sampleSeed = f.sampleSeed !== undefined ? wholeNumber('--sample-seed', f.sampleSeed, 0) : file?.sampleSeed;
+  const sampleSeed = f.sampleSeed !== undefined ? wholeNumber('--sample-seed', f.sampleSeed, 0, 2 ** 32 - 1) : file?.sampleSeed;
   if (sampleSeed !== undefined) o.sampleSeed = sampleSeed;
   const metrics = f.metrics !== undefined ? f.metrics.split(',').map((s) => s.trim()).filter(Boolean) : file?.metrics;
   if (metrics) o.metrics = metrics;
   const until = f.until !== undefined ? untilUs('--until', f.until) : file?.until;
   if (until !== undefined) o.until = until;
-  if (f.workers !== undefined) o.workers = wholeNumber('--workers', f.workers, 1);
+  if (f.workers !== undefined) o.workers = wholeNumber('--workers', f.workers, 1, MAX_WORKERS);
   if (f.engine === 'bullmq') {
     if (f.workers !== undefined) throw new InputError(['--workers: with --engine bullmq the runs execute on `npx keepalive-lab worker` processes (their --concurrency), not here']);
     const chunk = f.chunk !== undefined ? wholeNumber('--chunk', f.chunk, 1) : 64;
@@ -136,9 +135,10 @@ export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (
   if (f.resume) o.resume = true;
   if (f.force) o.force = true;
   const r = await runSweep(o);
-  const plotted = f.out && f.plots ? await writePlots(r.rows, r.varied, f.out) : [];
+  const plotted = f.out && f.plots ? await writePlots(r.rows, r.varied, f.out) : { files: [], notes: [] };
   out(r.table.trimEnd());
-  if (r.files.length || plotted.length) out('', `wrote ${[...r.files, ...plotted].join(', ')}`);
+  if (plotted.notes.length) out('', ...plotted.notes);
+  if (r.files.length || plotted.files.length) out('', `wrote ${[...r.files, ...plotted.files].join(', ')}`);
   if (r.failed.length) {
     for (const x of r.failed) log(`run ${x.run} failed: ${x.error}`);
     throw new RunsFailedError(r.failed.length, f.out ? ` (listed in ${f.out}.failed.jsonl)` : '');

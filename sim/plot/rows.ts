@@ -3,9 +3,10 @@
  * header row, `"` quoting with `""` escapes). CSV cells become numbers, booleans or null
  * (empty) where they look like one, so both formats give the same rows.
  */
-import { readFileSync } from 'node:fs';
+import { readText } from '../read.ts';
 import type { Row } from '../../src/report/plots.ts';
 import { InputError } from '../errors.ts';
+import { clip } from '../../src/scenarios/show.ts';
 
 /** RFC 4180 records (fields may hold quoted commas, quotes and newlines). */
 export function parseCsv(text: string): string[][] {
@@ -51,7 +52,7 @@ function cell(s: string): unknown {
 export function parseRows(text: string, file: string): Row[] {
   if (/\.csv$/i.test(file)) {
     const [head, ...recs] = parseCsv(text);
-    if (!head) throw new InputError([`${file}: empty CSV (expected a header row, then one row per run)`]);
+    if (!head) throw new InputError([`${clip(file, 100)}: empty CSV (expected a header row, then one row per run)`]);
     return recs.map((r) => Object.fromEntries(head.map((h, i) => [h, cell(r[i] ?? '')])));
   }
   const rows: Row[] = [];
@@ -61,22 +62,17 @@ export function parseRows(text: string, file: string): Row[] {
     try {
       v = JSON.parse(line);
     } catch {
-      throw new InputError([`${file}:${i + 1}: not a JSON object (expected JSON lines, one run per line, or a .csv file)`]);
+      throw new InputError([`${clip(file, 100)}:${i + 1}: not a JSON object (expected JSON lines, one run per line, or a .csv file)`]);
     }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError([`${file}:${i + 1}: not a JSON object (expected JSON lines, one run per line)`]);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError([`${clip(file, 100)}:${i + 1}: not a JSON object (expected JSON lines, one run per line)`]);
     rows.push(v as Row);
   });
   return rows;
 }
 
 export function readRows(file: string): Row[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError([`${file}: cannot read: ${(e as Error).message}`]);
-  }
+  const text = readText(file); // a regular file of at most 16 MiB, UTF-8 (sim/read.ts)
   const rows = parseRows(text, file);
-  if (!rows.length) throw new InputError([`${file}: no rows`]);
+  if (!rows.length) throw new InputError([`${clip(file, 100)}: no rows`]);
   return rows;
 }

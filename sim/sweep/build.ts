@@ -1,7 +1,7 @@
 /**
  * One run of a sweep, as the worker threads and the main thread both do it: the scenario's
- * raw document, the fixed `--set` overrides, then the point's values (the same `setPath` as
- * `run --set`, sim/load.ts), validated, run, measured.
+ * raw document, the fixed `--set` overrides, then the point's values (the same `applyOverrides` as
+ * `run --set`, src/scenarios/overrides.ts), validated, run, measured.
  */
 import { validateScenario } from '../../src/scenarios/validate.ts';
 import type { Scenario } from '../../src/scenarios/schema.ts';
@@ -13,17 +13,18 @@ import type { Row } from '../../src/sweep/stats.ts';
 import { selectMetrics } from '../../src/sweep/metrics.ts';
 // pure imports only: the browser lab's sweep workers run this file too (lab/src/sweep.worker.ts)
 import { InputError } from '../../src/scenarios/input-error.ts';
-import { parseAssignment, setPath } from '../../src/scenarios/overrides.ts';
+import { applyOverrides, parseAssignment } from '../../src/scenarios/overrides.ts';
 
 /** The scenario with overrides applied, or the validation problems. */
 export function buildScenario(raw: unknown, set: readonly string[], values: readonly [string, Value][]): { ok: true; scenario: Scenario } | { ok: false; problems: string[] } {
   const doc = structuredClone(raw);
   try {
-    for (const a of set) {
+    const overrides = set.map((a) => {
       const [path, value] = parseAssignment(a);
-      setPath(doc, path, value);
-    }
-    for (const [path, value] of values) setPath(doc, path, value);
+      return { label: a, path, value };
+    });
+    applyOverrides(doc, overrides);
+    applyOverrides(doc, values.map(([path, value]) => ({ label: `${path}=${String(value)}`, path, value })), '--vary');
   } catch (e) {
     if (e instanceof InputError) return { ok: false, problems: e.problems };
     throw e;

@@ -1,23 +1,15 @@
 /**
  * A sweep's files. `<prefix>.jsonl` is the journal: one row per finished run, appended as
  * runs finish (any order). At the end the JSONL is rewritten sorted by run index, and the CSV
- * and the summary table are written, each to a temporary file then renamed, so a reader never
- * sees half a file.
+ * and the summary table are written, each to a temporary file then renamed (sim/output.ts), so a
+ * reader never sees half a file.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import type { PlannedRun } from '../../src/sweep/plan.ts';
 import type { Row } from '../../src/sweep/stats.ts';
 import { InputError } from '../errors.ts';
-
-export function writeAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    throw new InputError([`--out: cannot write ${file}: ${(e as Error).message}`]);
-  }
-}
+import { writeAtomic } from '../output.ts';
+import { readText } from '../read.ts';
 
 export const jsonl = (rows: readonly Row[]): string => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 
@@ -28,7 +20,7 @@ export const jsonl = (rows: readonly Row[]): string => rows.map((r) => `${JSON.s
 export function readJournal(file: string, runs: readonly PlannedRun[]): Map<number, Row> {
   const done = new Map<number, Row>();
   if (!existsSync(file)) return done;
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const lines = readText(file, file, Number.MAX_SAFE_INTEGER).split('\n');
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let row: Row;
@@ -52,7 +44,7 @@ export class Journal {
 
   /** Start the journal with these rows (the resumed ones), dropping any torn line. */
   reset(rows: readonly Row[]): void {
-    writeAtomic(this.file, jsonl(rows));
+    writeAtomic('--out', this.file, jsonl(rows));
   }
 
   append(rows: readonly Row[]): void {

@@ -10,15 +10,19 @@ import { setMaxListeners } from 'node:events';
 import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { loadScenario, readRaw, InputError } from '../load.ts';
-import { gridValues, SweepSpecError, type Dimension, type Value } from '../../src/sweep/spec.ts';
-import { planPoints, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
+import { dimensionSize, SweepSpecError, valueAt, type Dimension, type Value } from '../../src/sweep/spec.ts';
+import { checkSize, planPoints, planRuns, type PlannedRun } from '../../src/sweep/plan.ts';
+import { DEFAULT_MAX_RUNS, MAX_WORKERS } from '../../src/sweep/limits.ts';
 import { summarizePoints, type PointSummary, type Row } from '../../src/sweep/stats.ts';
 import { formatSummary, toCsv } from '../../src/sweep/table.ts';
 import { checkMetricNames, SUMMARY_DEFAULT, wants } from '../../src/sweep/metrics.ts';
 import { buildScenario } from './build.ts';
 import { FROM_SOURCE } from '../paths.ts';
 import type { Batch } from './worker.ts';
-import { Journal, jsonl, readJournal, writeAtomic } from './files.ts';
+import { Journal, jsonl, readJournal } from './files.ts';
+import runBatch from './worker.ts';
+import { clip, show } from '../../src/scenarios/show.ts';
+import { checkOutPrefix, writeFiles } from '../output.ts';
 import type { FailedRun } from './engine/coordinator.ts';
 import type { Faults } from './engine/faults.ts';
 import { VERSION } from '../version.ts';
@@ -52,8 +56,10 @@ export interface SweepOptions {
   metrics?: string[];
   /** horizon override, µs */
   until?: number;
-  /** worker threads (default: available cores) */
+  /** worker threads (default: available cores; 1 runs on the calling thread) */
   workers?: number;
+  /** refuse plans of more runs (points × seeds) than this (default DEFAULT_MAX_RUNS; `--max-points`) */
+  maxRuns?: number;
   /** file prefix: `<out>.jsonl`, `.csv`, `.summary.txt` */
   out?: string;
   resume?: boolean;
@@ -79,11 +85,11 @@ export interface SweepResult {
   failed: FailedRun[];
 }
 
-/** Fewer validations than values for very long ranges: ends and up to 48 spread between. */
+/** Fewer validations than values for very long ranges: ends and up to 48 spread between (never listing the range). */
 function probeValues(d: Dimension): Value[] {
-  const all = gridValues(d);
-  if (all.length <= 50) return all;
-  return Array.from({ length: 50 }, (_, i) => all[Math.round((i * (all.length - 1)) / 49)] as Value);
+  const n = dimensionSize(d);
+  if (n <= 50) return Array.from({ length: n }, (_, i) => valueAt(d, i));
+  return Array.from({ length: 50 }, (_, i) => valueAt(d, Math.round((i * (n - 1)) / 49)));
 }
 
 const asInput = (e: unknown): never => {
@@ -97,11 +103,20 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const { scenario: base, source } = loadScenario(o.scenario, { set });
   const { raw } = readRaw(source);
   if (o.dims.length === 0) throw new InputError(['--vary: vary at least one field (e.g. --vary hosts.client.socket.TCP_KEEPIDLE=30s..600s/30s)']);
+  if (o.out !== undefined) checkOutPrefix('--out', o.out);
+  const seeds = o.seeds ?? [base.seed];
+  const planOptions = { dims: o.dims, seeds, maxRuns: o.maxRuns ?? DEFAULT_MAX_RUNS, ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}) };
+  try {
+    // the size first: a grid too large is refused before a single value is listed
+    checkSize(planOptions);
+  } catch (e) {
+    asInput(e);
+  }
   for (const d of o.dims) {
     if (d.path === 'seed') throw new InputError(['--vary seed: vary seeds with --seeds']);
     for (const v of probeValues(d)) {
       const b = buildScenario(raw, set, [[d.path, v]]);
-      if (!b.ok) throw new InputError([`--vary ${d.path}=${d.text}: value ${JSON.stringify(v)}: ${b.problems[0] ?? 'invalid'}`]);
+      if (!b.ok) throw new InputError([`--vary ${clip(d.path, 80)}=${clip(d.text, 60)}: value ${show(v)}: ${b.problems[0] ?? 'invalid'}`]);
     }
   }
   if (o.metrics) {
@@ -111,13 +126,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       asInput(e);
     }
   }
-  const workers = o.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new InputError([`--workers: ${workers} must be a whole number, at least 1`]);
+  const workers = o.workers ?? Math.min(availableParallelism(), MAX_WORKERS);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new InputError([`--workers: ${workers} is out of range 1..${MAX_WORKERS}`]);
   if (o.resume && !o.out) throw new InputError(['--resume: needs --out <prefix> (the sweep to continue)']);
-  const seeds = o.seeds ?? [base.seed];
   let runs: PlannedRun[] = [];
   try {
-    runs = planRuns(planPoints({ dims: o.dims, seeds, ...(o.sample !== undefined ? { sample: o.sample } : {}), ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}) }), seeds);
+    runs = planRuns(planPoints(planOptions), seeds);
   } catch (e) {
     asInput(e);
   }
@@ -183,13 +197,15 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const table = formatSummary(summary, varied);
   const written: string[] = [];
   if (files) {
-    writeAtomic(files.jsonl, jsonl(sorted));
-    writeAtomic(files.csv, toCsv(sorted));
-    writeAtomic(files.summary, table);
+    writeFiles([
+      { flag: '--out', file: files.jsonl, data: jsonl(sorted) },
+      { flag: '--out', file: files.csv, data: toCsv(sorted) },
+      { flag: '--out', file: files.summary, data: table },
+    ]);
     written.push(files.jsonl, files.csv, files.summary);
     // failed runs have no row: they are listed beside it (a --resume runs them again)
     if (failed.length) {
-      writeAtomic(files.failed, jsonl(failed.map((f) => ({ run: f.run, point: runs[f.run]?.point ?? null, ...Object.fromEntries(runs[f.run]?.values ?? []), seed: runs[f.run]?.seed ?? null, error: f.error }))));
+      writeFiles([{ flag: '--out', file: files.failed, data: jsonl(failed.map((f) => ({ run: f.run, point: runs[f.run]?.point ?? null, ...Object.fromEntries(runs[f.run]?.values ?? []), seed: runs[f.run]?.seed ?? null, error: f.error }))) }]);
       written.push(files.failed);
     } else rmSync(files.failed, { force: true });
   }
@@ -205,16 +221,39 @@ async function runLocal(todo: PlannedRun[], task: Omit<Batch, 'runs'>, workers: 
   const t0 = performance.now();
   bar?.start(total, finished, { speed: '0' });
   let failure: string | null = null;
+  const finish = (results: ReturnType<typeof runBatch>): boolean => {
+    const good: Row[] = [];
+    for (const r of results) {
+      if ('error' in r && typeof r.error === 'string') failure ??= r.error;
+      else good.push(r as Row);
+    }
+    accept(good);
+    finished += good.length;
+    bar?.update(finished, { speed: ((finished - resumed) / ((performance.now() - t0) / 1000)).toFixed(1) });
+    return failure === null;
+  };
+  if (workers === 1) {
+    // one worker: this thread (a pool of one thread would only add its start-up); same rows, same order
+    const size = Math.max(1, Math.min(64, Math.ceil(todo.length / 16)));
+    for (let i = 0; i < todo.length; i += size) {
+      if (!finish(runBatch({ ...task, runs: todo.slice(i, i + size) }))) break;
+      await new Promise((r) => setImmediate(r)); // let the progress bar and signals through between batches
+    }
+    bar?.stop();
+    return failure;
+  }
   // batches: enough to keep every thread busy and balance the tail, few enough that messaging is cheap
   const size = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 16))));
+  // never more threads than batches: each is an isolate to start
+  const threads = Math.min(workers, Math.ceil(todo.length / size));
   const { Piscina } = await import('piscina');
   const pool = new Piscina<Batch, ReturnType<typeof import('./worker.ts').default>>({
     // the CLI runs compiled JavaScript (dist/) and so does its worker; run from the
     // TypeScript sources (tests, notebooks) the worker is loaded through tsx, resolved from
     // here so any cwd works (only that: the parent's own flags are not needed)
     filename: new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
+    minThreads: threads,
+    maxThreads: threads,
     idleTimeout: 1000,
     execArgv: FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [],
   });
@@ -226,16 +265,7 @@ async function runLocal(todo: PlannedRun[], task: Omit<Batch, 'runs'>, workers: 
     tasks.push(
       pool.run(batch, { signal: abort.signal }).then(
         (results) => {
-          const good: Row[] = [];
-          for (const r of results) {
-            if ('error' in r && typeof r.error === 'string') {
-              failure ??= r.error;
-              abort.abort();
-            } else good.push(r as Row);
-          }
-          accept(good);
-          finished += good.length;
-          bar?.update(finished, { speed: ((finished - resumed) / ((performance.now() - t0) / 1000)).toFixed(1) });
+          if (!finish(results)) abort.abort();
         },
         (e: unknown) => {
           if (abort.signal.aborted) return;

@@ -94,7 +94,7 @@ export function programSchemas(duration: Dur) {
       port: port.default(1883),
       ...client,
       keepAlive: z.number().int().min(0).max(65535).default(60).meta({ description: 'seconds, the CONNECT Keep Alive field (MQTT 3.1.1 §3.1.2.10; paho default 60); 0 = off' }),
-      publishEvery: duration.optional().meta({ description: 'publish a QoS 0 message with this period' }),
+      publishEvery: positive(duration, 'publishEvery').optional().meta({ description: 'publish a QoS 0 message with this period' }), // 0 would publish forever at one instant
       publishBytes: bytes(32),
       silentAfter: duration.optional().meta({ description: 'a hung client: from this long after its connect() it sends nothing more (no PINGREQ, no PUBLISH) but still reads, and closes on end of stream' }),
     })

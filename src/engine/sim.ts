@@ -40,7 +40,7 @@ export class Sim {
 
   /** Run `fn` at absolute time `t` (never in the past). */
   at(t: Micros, fn: Callback): Handle {
-    if (!Number.isInteger(t)) throw new RangeError(`event time must be integer µs, got ${t}`);
+    if (!Number.isInteger(t) || t > 2 ** 53) throw new RangeError(`event time must be integer µs below 2^53 (exact), got ${t}`);
     return this.queue.push(t < this.now ? this.now : t, fn);
   }
 

@@ -87,8 +87,8 @@ export class Host implements SocketHost {
     return this.issRng.uint32();
   }
 
-  /** An ephemeral port from ip_local_port_range (32768..60999) not in use towards that peer. */
-  ephemeralPort(rip: string, rport: number): number {
+  /** An ephemeral port from ip_local_port_range (32768..60999) not in use towards that peer; undefined when all are (connect() then fails EADDRNOTAVAIL). */
+  ephemeralPort(rip: string, rport: number): number | undefined {
     const lo = 32768;
     const n = 60999 - lo + 1;
     const start = this.portRng.int(0, n - 1);
@@ -96,7 +96,7 @@ export class Host implements SocketHost {
       const port = lo + ((start + i) % n);
       if (!this.conns.has(port, rip, rport) && !this.listeners.has(port)) return port;
     }
-    throw new Error(`${this.name}: no free ephemeral port`);
+    return undefined;
   }
 
   /** An explicitly bound local port for a connection to rip:rport: free unless that 4-tuple exists or a listener holds the port. */

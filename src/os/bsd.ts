@@ -28,6 +28,7 @@ export const BSD_ERRNO: Partial<Record<Errno, number>> = {
   EPIPE: 32,
   ENOPROTOOPT: 42,
   EADDRINUSE: 48,
+  EADDRNOTAVAIL: 49,
   ENETUNREACH: 51,
   ECONNRESET: 54,
   EISCONN: 56,

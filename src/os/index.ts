@@ -10,6 +10,7 @@ import { macosModule } from './macos/profile.ts';
 import type { Built, OsModule, ParamValues } from './module.ts';
 import type { OsProfile, OsSockOptName, SockOptSpec } from './profile.ts';
 import { windowsModule } from './windows/profile.ts';
+import { didYouMean, show } from '../scenarios/show.ts';
 
 export const OS_NAMES = ['linux', 'macos', 'freebsd', 'windows'] as const;
 export type OsName = (typeof OS_NAMES)[number];
@@ -73,23 +74,23 @@ export function checkHostOs(os: OsName, h: { sysctl: Record<string, unknown>; pr
     const spec = m.knobs[k];
     if (!spec) {
       const hint = Object.entries(m.knobs).find(([, s]) => s.linux?.startsWith(`${k} `) || s.linux === k);
-      out.push({ path: ['sysctl', k], message: `not a ${m.title} knob${hint ? ` (for ${k} use ${hint[0]}, unit: ${hint[1].unit})` : ''}; valid: ${knobs.join(', ')}` });
+      out.push({ path: ['sysctl', k], message: `not a ${m.title} knob${(hint ? ` (for ${k} use ${hint[0]}, unit: ${hint[1].unit})` : didYouMean(k, knobs)) || ''}${hint || !didYouMean(k, knobs) ? `; valid: ${knobs.join(', ')}` : ''}` });
       continue;
     }
     const n = typeof v === 'boolean' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) out.push({ path: ['sysctl', k], message: `${JSON.stringify(v)} is out of range ${spec.min}..${spec.max} (${spec.unit})` });
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < spec.min || n > spec.max) out.push({ path: ['sysctl', k], message: `${show(v)} is out of range ${spec.min}..${spec.max} (${spec.unit})` });
   }
   const params = Object.keys(m.params);
   for (const [k, v] of Object.entries(h.profile ?? {})) {
     const spec = m.params[k];
     if (!spec) {
-      out.push({ path: ['profile', k], message: `not a ${m.title} profile parameter; valid: ${params.length ? params.join(', ') : '(none: Linux is configured with hz and timer)'}` });
+      out.push({ path: ['profile', k], message: `not a ${m.title} profile parameter${didYouMean(k, params)}; valid: ${params.length ? params.join(', ') : '(none: Linux is configured with hz and timer)'}` });
       continue;
     }
     if (spec.values) {
-      if (!spec.values.includes(v as string | boolean)) out.push({ path: ['profile', k], message: `${JSON.stringify(v)} is not one of ${spec.values.map((x) => JSON.stringify(x)).join(', ')}` });
+      if (!spec.values.includes(v as string | boolean)) out.push({ path: ['profile', k], message: `${show(v)} is not one of ${spec.values.map((x) => JSON.stringify(x)).join(', ')}` });
     } else if (typeof v !== 'number' || v < (spec.min ?? -Infinity) || v > (spec.max ?? Infinity)) {
-      out.push({ path: ['profile', k], message: `${JSON.stringify(v)} is out of range ${spec.min}..${spec.max}` });
+      out.push({ path: ['profile', k], message: `${show(v)} is out of range ${spec.min}..${spec.max}` });
     }
   }
   return out;

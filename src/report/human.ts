@@ -11,6 +11,7 @@ import { ERRNO, STRERROR, type Errno } from '../tcp/errno.ts';
 import { formatPacket } from '../wire/segment.ts';
 import type { World } from '../world.ts';
 import { SeqBook } from './json.ts';
+import { falseAlarmText } from './summary.ts';
 
 export interface HumanOptions {
   /** vantage points whose packets are printed (host names); default: the scenario's, else the first host */
@@ -156,12 +157,14 @@ export function summaryLines(s: Summary): string[] {
   const out = ['== summary =='];
   if (s.faultAt !== undefined) out.push(`first fault at ${s.faultAt.toFixed(6)} s`);
   if (s.detections.length === 0 && s.aborts.length === 0) out.push(s.verdict);
+  // a connection declared dead before anything failed: say so, a reader would take it for a detection
+  const early = (t: number): string => ` (${falseAlarmText(t, s.faultAt)})`;
   for (const d of s.detections) {
     const who = d.app === d.host ? d.host : `${d.host}/${d.app}`;
-    out.push(`${who} learned of it: ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? `, ${d.afterFault.toFixed(3)} s after the fault` : ''}`);
+    out.push(`${who} learned of it: ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? `, ${d.afterFault.toFixed(3)} s after the fault` : ''}${d.falseAlarm ? early(d.t) : ''}`);
   }
   for (const a of s.aborts) {
-    out.push(`${a.host} kernel aborted ${a.conn}: ${a.reason}, ${a.errno} at ${a.t.toFixed(6)} s${a.afterFault !== undefined ? `, ${a.afterFault.toFixed(3)} s after the fault` : ''}`);
+    out.push(`${a.host} kernel aborted ${a.conn}: ${a.reason}, ${a.errno} at ${a.t.toFixed(6)} s${a.afterFault !== undefined ? `, ${a.afterFault.toFixed(3)} s after the fault` : ''}${a.falseAlarm ? early(a.t) : ''}`);
   }
   for (const [h, k] of Object.entries(s.keepalive)) {
     if (k.probes || k.replies) out.push(`keepalive at ${h}: ${k.probes} probes sent, ${k.replies} probe replies sent, ${k.bytes} bytes`);

@@ -189,27 +189,44 @@ export interface ParetoOptions {
   y: string;
   /** field(s) naming a point (the parameter setting); rows with the same label are aggregated by median */
   label?: string | string[];
+  /**
+   * a boolean field that must not be false for a setting to be on the front (`nat.survived`):
+   * a setting whose connection a NAT or proxy broke is cheap only because it stopped working
+   */
+  valid?: string;
 }
 
-/** Trade-off scatter (one point per setting, median over seeds) with the Pareto front drawn and labelled. */
-export function paretoSpec(rows: readonly Row[], o: ParetoOptions): Spec {
+/** One point per setting (median over seeds): `broken` when some run of it has `valid` false. */
+export function paretoPoints(rows: readonly Row[], o: ParetoOptions): { label: string; x: number; y: number; front: boolean; broken?: true }[] {
   const labels = o.label === undefined ? [] : Array.isArray(o.label) ? o.label : [o.label];
-  const groups = new Map<string, { xs: number[]; ys: number[] }>();
+  const groups = new Map<string, { xs: number[]; ys: number[]; broken: boolean }>();
   rows.forEach((r, i) => {
     const k = labels.length ? labels.map((l) => `${(l.split('.').pop() ?? l)}=${String(r[l])}`).join(' ') : `#${i}`;
-    const g = groups.get(k) ?? { xs: [], ys: [] };
+    const g = groups.get(k) ?? { xs: [], ys: [], broken: false };
     const x = num(r[o.x]);
     const y = num(r[o.y]);
     if (x !== undefined && y !== undefined) {
       g.xs.push(x);
       g.ys.push(y);
     }
+    if (o.valid !== undefined && num(r[o.valid]) === 0) g.broken = true;
     groups.set(k, g);
   });
-  const points = [...groups].filter(([, g]) => g.xs.length).map(([label, g]) => ({ label, x: aggregate(g.xs, 'median') as number, y: aggregate(g.ys, 'median') as number }));
-  const front = new Set(paretoFront(points));
-  const values = points.map((p) => ({ ...p, front: front.has(p) }));
+  const points = [...groups].filter(([, g]) => g.xs.length).map(([label, g]) => ({ label, x: aggregate(g.xs, 'median') as number, y: aggregate(g.ys, 'median') as number, broken: g.broken }));
+  const front = new Set(paretoFront(points.filter((p) => !p.broken)));
+  return points.map((p) => ({ label: p.label, x: p.x, y: p.y, front: front.has(p), ...(p.broken ? { broken: true as const } : {}) }));
+}
+
+/** Trade-off scatter (one point per setting, median over seeds) with the Pareto front drawn and labelled. */
+export function paretoSpec(rows: readonly Row[], o: ParetoOptions): Spec {
+  const points = paretoPoints(rows, o);
+  const anyBroken = points.some((v) => v.broken);
+  // with a broken setting, three kinds of point: the front, the dominated, and the cheap-because-dead
+  const values = anyBroken ? points.map((p) => ({ ...p, status: p.broken ? 'middlebox broke the flow' : p.front ? 'on the Pareto front' : 'dominated' })) : points;
   const enc = { x: { field: 'x', type: 'quantitative', title: title(o.x) }, y: { field: 'y', type: 'quantitative', title: title(o.y) } };
+  const color = anyBroken
+    ? { field: 'status', type: 'nominal', title: null, scale: { domain: ['on the Pareto front', 'dominated', 'middlebox broke the flow'], range: ['#d62728', '#9e9e9e', '#1f77b4'] } }
+    : { field: 'front', type: 'nominal', title: 'on the Pareto front', scale: { domain: [true, false], range: ['#d62728', '#9e9e9e'] } };
   return {
     ...BASE,
     title: `${o.y} vs ${o.x}: Pareto front (lower is better on both)`,
@@ -217,7 +234,7 @@ export function paretoSpec(rows: readonly Row[], o: ParetoOptions): Spec {
     height: 320,
     data: { values },
     layer: [
-      { mark: { type: 'point', filled: true, size: 40 }, encoding: { ...enc, color: { field: 'front', type: 'nominal', title: 'on the Pareto front', scale: { domain: [true, false], range: ['#d62728', '#9e9e9e'] } }, tooltip: [{ field: 'label' }, { field: 'x' }, { field: 'y' }] } },
+      { mark: { type: 'point', filled: true, size: 40 }, encoding: { ...enc, color, ...(anyBroken ? { shape: { field: 'status', type: 'nominal', legend: null, scale: { domain: ['on the Pareto front', 'dominated', 'middlebox broke the flow'], range: ['circle', 'circle', 'cross'] } } } : {}), tooltip: [{ field: 'label' }, { field: 'x' }, { field: 'y' }] } },
       { transform: [{ filter: 'datum.front' }], mark: { type: 'line', color: '#d62728', interpolate: 'step-after' }, encoding: { ...enc, order: { field: 'x' } } },
       { transform: [{ filter: 'datum.front' }], mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9 }, encoding: { ...enc, text: { field: 'label' } } },
     ],
@@ -251,13 +268,25 @@ export function lineSpec(rows: readonly Row[], o: { x: string; y: string; group?
 
 const has = (rows: readonly Row[], f: string): boolean => rows.some((r) => num(r[f]) !== undefined);
 
+const distinct = (rows: readonly Row[], f: string): number => new Set(rows.map((r) => num(r[f])).filter((v) => v !== undefined)).size;
+
 /**
  * Plots that fit a sweep's varied parameters: keepidle × NAT idle timeout → survival heatmap;
  * a loss rate → detection-time CDFs per rate; an overhead metric (packets, probes or bytes per
  * hour, in that preference) and detection present → Pareto plot over the settings; otherwise each metric against each numeric varied parameter.
  */
 export function autoPlotSpecs(rows: readonly Row[], varied: readonly string[]): { name: string; spec: Spec }[] {
+  return autoPlots(rows, varied).plots;
+}
+
+/**
+ * autoPlotSpecs with the plots it skipped and why: a plot that would show nothing (a Pareto
+ * "trade-off" where every setting costs the same, a CDF or heatmap without a value) is
+ * left out with a note instead of drawn.
+ */
+export function autoPlots(rows: readonly Row[], varied: readonly string[]): { plots: { name: string; spec: Spec }[]; skipped: { name: string; why: string }[] } {
   const out: { name: string; spec: Spec }[] = [];
+  const skipped: { name: string; why: string }[] = [];
   const detect = has(rows, 'detect.first') ? 'detect.first' : undefined;
   const survived = has(rows, 'nat.survived') ? 'nat.survived' : undefined;
   const overhead = ['overhead.packetsPerHour', 'overhead.keepaliveProbesPerHour', 'overhead.bytesPerHour'].find((f) => has(rows, f));
@@ -266,13 +295,23 @@ export function autoPlotSpecs(rows: readonly Row[], varied: readonly string[]): 
   const loss = varied.find((v) => /loss/i.test(v));
   if (survived && keepidle && natIdle) out.push({ name: 'survival-heatmap', spec: heatmapSpec(rows, { x: keepidle, y: natIdle, color: survived }) });
   if (detect && loss) out.push({ name: 'detection-cdf', spec: cdfSpec(rows, { value: detect, group: loss }) });
-  if (detect && overhead && varied.length) out.push({ name: 'pareto', spec: paretoSpec(rows, { x: overhead, y: detect, label: [...varied] }) });
+  if (detect && overhead && varied.length) {
+    const o = { x: overhead, y: detect, label: [...varied], ...(survived ? { valid: survived } : {}) };
+    const pts = paretoPoints(rows, o);
+    const xs = new Set(pts.map((p) => p.x));
+    if (pts.length < 2) skipped.push({ name: 'pareto', why: `fewer than two settings have both ${overhead} and ${detect}` });
+    else if (xs.size < 2) skipped.push({ name: 'pareto', why: `every setting has the same ${overhead} (${[...xs][0]}): no trade-off to draw` });
+    else if (new Set(pts.map((p) => p.y)).size < 2) skipped.push({ name: 'pareto', why: `every setting has the same ${detect} (${pts[0]?.y}): no trade-off to draw` });
+    else out.push({ name: 'pareto', spec: paretoSpec(rows, o) });
+  }
   if (!out.length) {
     for (const v of varied.filter((f) => has(rows, f))) {
       for (const m of [detect, survived, overhead].filter((x): x is string => x !== undefined)) {
-        out.push({ name: `${m}-vs-${v.split('.').pop() ?? v}`, spec: lineSpec(rows, { x: v, y: m }) });
+        const name = `${m}-vs-${v.split('.').pop() ?? v}`;
+        if (distinct(rows.filter((r) => num(r[m]) !== undefined), v) < 2) skipped.push({ name, why: `${m} is known at fewer than two values of ${v}` });
+        else out.push({ name, spec: lineSpec(rows, { x: v, y: m }) });
       }
     }
   }
-  return out;
+  return { plots: out, skipped };
 }

@@ -8,7 +8,8 @@
  * applications, never with virtual time.
  */
 import type { AppEvent, NatEvent, TraceEvent, TraceKind } from '../engine/trace.ts';
-import type { AbortRecord, DetectionRecord, Summary } from '../scenarios/result.ts';
+import type { AbortRecord, DetectionRecord, EventRecord, Summary } from '../scenarios/result.ts';
+import { middleboxBreaks } from '../metrics/middlebox.ts';
 import type { World } from '../world.ts';
 import type { Host } from '../net/host.ts';
 
@@ -38,6 +39,8 @@ export class SummaryBuilder {
   /** distinct `call() errno` of failed calls, in order */
   private readonly failed = new Set<string>();
   private readonly closes: NatEvent[] = [];
+  /** when a NAT or proxy first broke a working flow (src/metrics/middlebox.ts), s */
+  private breakAt: number | undefined;
 
   constructor(private readonly world: World) {}
 
@@ -72,6 +75,11 @@ export class SummaryBuilder {
         return;
       case 'nat':
         if (e.action === 'idle' || e.action === 'close') this.closes.push(e);
+        if (this.breakAt === undefined) {
+          // read from the event's text, as the metrics read a saved run document
+          const r: EventRecord = { t: e.t / 1e6, kind: 'nat', host: e.nat, detail: e.detail };
+          if (middleboxBreaks([r]).length) this.breakAt = r.t;
+        }
         return;
       default:
         return;
@@ -85,9 +93,18 @@ export class SummaryBuilder {
       if (faultAt !== undefined && r.t >= faultAt) r.afterFault = round6(r.t - faultAt);
       return r;
     };
+    // the failure instant, as the metrics define it (src/metrics/index.ts): the first fault, or a middlebox breaking a flow first
+    const brk = this.breakAt;
+    const failureAt = brk !== undefined && (faultAt === undefined || brk < faultAt) ? brk : faultAt;
+    // a connection declared dead before anything failed is a false alarm (docs/metrics.md)
+    const alarm = <T extends { t: number; falseAlarm?: true }>(r: T): T => {
+      if (failureAt === undefined || r.t < failureAt) r.falseAlarm = true;
+      return r;
+    };
     const detections = this.detections.map((d) => after({ ...d }));
     programDetections([...this.decisions.values()], detections, after);
-    const aborts = this.aborts.map((a) => after({ ...a }));
+    for (const d of detections) alarm(d);
+    const aborts = this.aborts.map((a) => alarm(after({ ...a })));
     const keepalive: Summary['keepalive'] = {};
     let packets = 0;
     for (const [name, s] of this.senders()) {
@@ -96,7 +113,7 @@ export class SummaryBuilder {
     }
     const endedAt = this.world.sim.now / 1e6;
     // a proxy closing relayed connections (idle timer, the other leg ended) is worth saying when nothing failed
-    let v = verdict(detections, aborts, faultAt, [...this.failed]);
+    let v = verdict(detections, aborts, faultAt, [...this.failed], (t) => falseAlarmText(t, faultAt));
     if (this.closes.length && v.startsWith('no failure, no error')) v = `no error, but ${this.closes.map((e) => `${e.nat} at ${(e.t / 1e6).toFixed(6)} s: ${e.detail}`).join('; ')}`;
     return { ...(faultAt !== undefined ? { faultAt } : {}), detections, aborts, keepalive, packets, endedAt, verdict: v };
   }
@@ -129,13 +146,19 @@ function programDetections(firsts: readonly AppEvent[], detections: DetectionRec
   if (any) detections.sort((a, b) => a.t - b.t);
 }
 
-function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined, failedCalls: string[]): string {
+/** Why a detection at `t` is a false alarm: the words the summary and the verdict use. */
+export function falseAlarmText(t: number, faultAt: number | undefined): string {
+  if (faultAt !== undefined && t < faultAt) return 'false alarm: before the first fault';
+  return faultAt === undefined ? 'false alarm: nothing had failed' : 'false alarm: before the flow broke';
+}
+
+function verdict(ds: DetectionRecord[], aborts: AbortRecord[], faultAt: number | undefined, failedCalls: string[], why: (t: number) => string): string {
   if (ds.length === 0) {
     if (aborts.length > 0) return `no application asked, but the kernel aborted ${aborts.map((a) => `${a.conn} (${a.errno}, ${a.reason})`).join(', ')}`;
     if (faultAt !== undefined) return `no application learned of the failure${failedCalls.length ? `; failed calls: ${failedCalls.join(', ')}` : ''}`;
     return failedCalls.length ? `no connection failed, but calls did: ${failedCalls.join(', ')}` : 'no failure, no error: every connection stayed up';
   }
   return ds
-    .map((d) => `${d.app === d.host ? d.host : `${d.host}/${d.app}`} got ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? ` (${d.afterFault.toFixed(3)} s after the fault)` : ''}`)
+    .map((d) => `${d.app === d.host ? d.host : `${d.host}/${d.app}`} got ${d.errno} at ${d.t.toFixed(6)} s${d.afterFault !== undefined ? ` (${d.afterFault.toFixed(3)} s after the fault)` : ''}${d.falseAlarm ? ` (${why(d.t)})` : ''}`)
     .join('; ');
 }

@@ -71,6 +71,12 @@ export interface DetectionRecord {
   afterFault?: number;
   /** `program`: the program decided itself (an `app` event; `errno` holds its label); absent or `errno`: a failed call */
   via?: 'errno' | 'program';
+  /**
+   * true when nothing had failed yet: before the failure instant (the first fault, or a NAT or
+   * proxy breaking a working flow), or in a run where nothing failed at all. A live connection
+   * declared dead: the `falseAlarm` metric (docs/metrics.md).
+   */
+  falseAlarm?: true;
 }
 
 export interface AbortRecord {
@@ -82,11 +88,14 @@ export interface AbortRecord {
   reason: string;
   t: number;
   afterFault?: number;
+  /** true when nothing had failed yet (as DetectionRecord.falseAlarm) */
+  falseAlarm?: true;
 }
 
 export interface Summary {
   /** first fault time, if any */
   faultAt?: number;
+
   /** the first failed call of each application (the application learned of the failure) */
   detections: DetectionRecord[];
   /** connections the kernel aborted with an error, whether or not an application was asking */

@@ -44,6 +44,35 @@ export interface RunOptions {
   onTimer?: (host: string, now: Micros, ticks: number, at: Micros) => void;
   /** called with the world once its hosts and path exist, before any program starts (to subscribe to the trace) */
   onWorld?: (world: World) => void;
+  /**
+   * Stop with EventBudgetError after this many simulator events (tests: the fuzz suite's
+   * per-case budget, test/fuzz/). Not a user-facing limit: the memory budget of long runs
+   * belongs to the streaming trace.
+   */
+  maxEvents?: number;
+}
+
+/** A run stopped by RunOptions.maxEvents. */
+export class EventBudgetError extends Error {
+  override readonly name = 'EventBudgetError';
+  /** `sameInstant`: how many of the last events happened at `at` (all of them: virtual time froze) */
+  constructor(readonly events: number, readonly at: Micros, readonly sameInstant: number) {
+    super(`stopped after ${events} events at virtual time ${at / 1e6} s (${sameInstant} at that instant)`);
+  }
+}
+
+/** Count the events `sim` executes and stop at `max` (wraps this one Sim's `step`, which `run` calls per event). */
+function limitEvents(sim: World['sim'], max: number): void {
+  const step = sim.step.bind(sim);
+  let at = -1;
+  let same = 0;
+  sim.step = (): boolean => {
+    if (sim.steps >= max) throw new EventBudgetError(sim.steps, sim.now, same);
+    const more = step();
+    if (sim.now === at) same++;
+    else [at, same] = [sim.now, 1];
+    return more;
+  };
 }
 
 export interface RunOutcome {
@@ -75,6 +104,7 @@ interface Prepared extends Omit<RunOutcome, 'json'> {
 function prepare(sc: Scenario, opts: RunOptions): Prepared {
   const seed = opts.seed ?? sc.seed;
   const world = new World({ seed, record: opts.record ?? true, ...(opts.machines ? { machines: opts.machines } : {}) });
+  if (opts.maxEvents !== undefined) limitEvents(world.sim, opts.maxEvents);
   const names = Object.keys(sc.hosts);
   names.forEach((name, i) => {
     const h = sc.hosts[name];

@@ -11,6 +11,8 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { MAX_DURATION_TEXT, MAX_DURATION_US } from './limits.ts';
+import { didYouMean, names, show } from './show.ts';
 import { NAT_PROFILE_NAMES } from '../net/nat/profiles.ts';
 import { PROXY_PROFILE_NAMES } from '../net/proxy/profiles.ts';
 import { checkHostOs, OS_NAMES } from '../os/index.ts';
@@ -22,7 +24,11 @@ export const duration = z
   .transform((v, ctx) => {
     const us = parseDuration(v);
     if (us === null) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a duration (e.g. 75, "75s", "1.5ms", "2h")` });
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is not a duration (e.g. 75, "75s", "1.5ms", "2h")` });
+      return z.NEVER;
+    }
+    if (!(us <= MAX_DURATION_US)) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is longer than ${MAX_DURATION_TEXT}, the longest duration (docs/limits.md)` });
       return z.NEVER;
     }
     return us;
@@ -94,7 +100,16 @@ export const hostSchema = z
     if (h.os === 'linux') {
       // Linux keeps its strict, typed sysctl object (same messages as before)
       const r = linuxSysctls.safeParse(h.sysctl, { reportInput: true });
-      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ ...i, path: ['sysctl', ...i.path] } as Parameters<typeof ctx.addIssue>[0]);
+      if (!r.success) {
+        for (const i of r.error.issues) {
+          // an unknown sysctl: suggest the nearest Linux name (the object is checked here, not by the main schema)
+          if (i.code === 'unrecognized_keys') {
+            const known = Object.keys(linuxSysctls.shape);
+            const one = i.keys.length === 1 ? didYouMean(i.keys[0] as string, known) : '';
+            ctx.addIssue({ code: 'custom', path: ['sysctl'], message: `unknown field${i.keys.length > 1 ? 's' : ''} ${names(i.keys, 5)}${one || ` (fields here: ${known.join(', ')})`}` });
+          } else ctx.addIssue({ ...i, path: ['sysctl', ...i.path] } as Parameters<typeof ctx.addIssue>[0]);
+        }
+      }
     }
     for (const p of checkHostOs(h.os, h.os === 'linux' ? { sysctl: {}, profile: h.profile } : h)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
@@ -222,7 +237,8 @@ export const stepSchema = z.discriminatedUnion('call', [
     ...stepBase,
     call: z.literal('send'),
     bytes: z.number().int().min(1).default(1),
-    every: duration.optional().meta({ description: 'repeat the send with this period (the app keeps sending until an error or `count`)' }),
+    // a period of 0 would repeat the send forever at one instant: virtual time would never move
+    every: duration.refine((us) => us > 0, 'a period must be more than 0').optional().meta({ description: 'repeat the send with this period (the app keeps sending until an error or `count`)' }),
     count: z.number().int().min(1).optional(),
   }).strict(),
   z.object({ ...stepBase, call: z.literal('recv'), loop: z.boolean().default(false).meta({ description: 'keep calling recv() until EOF or an error' }) }).strict(),

@@ -3,52 +3,45 @@
  * exist, socket options in the OS profile's range). Every problem is reported as one
  * line naming the field: `hosts.client.socket.TCP_KEEPCNT: 200 is out of range 1..127`.
  */
-import type { z } from 'zod';
 import { buildOs, checkOsSockopt, type OsName } from '../os/index.ts';
 import type { OsProfile, OsSockOptName } from '../os/profile.ts';
 import { scenarioSchema, type Scenario } from './schema.ts';
+import { plainCopy } from './document.ts';
+import { issueText } from './messages.ts';
+import { EPHEMERAL_PORTS, MAX_DURATION_TEXT, MAX_DURATION_US, MAX_HOSTS } from './limits.ts';
+import { didYouMean, list, quote } from './show.ts';
+
+/** Why an IPv4 address cannot be a host's or a middlebox's own (RFC 1122 §3.2.1.3, RFC 5771, RFC 1112 §4). */
+export function addressProblem(ip: string): string | null {
+  const [a = 0] = ip.split('.').map(Number);
+  if (a === 0) return 'is in 0.0.0.0/8 ("this network", RFC 1122), not a host address';
+  if (a === 127) return 'is a loopback address (127.0.0.0/8), not an address on the path';
+  if (a >= 224 && a <= 239) return 'is a multicast address (224.0.0.0/4), not a host address';
+  if (a >= 240) return 'is reserved or broadcast (240.0.0.0/4), not a host address';
+  return null;
+}
 
 export type Validation = { ok: true; scenario: Scenario } | { ok: false; problems: string[] };
 
-function issueText(i: z.core.$ZodIssue): string {
-  const where = i.path.length ? i.path.join('.') : '(top level)';
-  const input = 'input' in i ? (i as { input?: unknown }).input : undefined;
-  const shown = input === undefined ? '' : `${JSON.stringify(input)} `;
-  switch (i.code) {
-    case 'too_big':
-    case 'too_small': {
-      const b = i as unknown as { minimum?: number | bigint; maximum?: number | bigint; inclusive?: boolean };
-      if (i.code === 'too_big') return `${where}: ${shown}is too large (at most ${String(b.maximum)})`;
-      return `${where}: ${shown}is too small (at least ${String(b.minimum)})`;
-    }
-    case 'unrecognized_keys':
-      return `${where}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    case 'invalid_union':
-      if (i.path[0] === 'path' && i.path[1] === 'middleboxes' && i.path[3] === 'type') {
-        const t = (input as { type?: unknown } | undefined)?.type;
-        if (t === undefined) return `${where}: missing (a middlebox needs a type; available: nat, proxy)`;
-        return `${where}: ${JSON.stringify(t)} is not a middlebox type (available: nat, proxy)`;
-      }
-      {
-        // a discriminated union (`program.kind`, `steps.N.call`, `faults.N.type`): name the bad tag, not the whole object
-        const key = i.path[i.path.length - 1];
-        const tag = typeof key === 'string' && input && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
-        const allowed = /Expected (.*)$/.exec(i.message)?.[1];
-        if (allowed && typeof key === 'string') return tag === undefined ? `${where}: missing (one of ${allowed})` : `${where}: ${JSON.stringify(tag)} is not one of ${allowed}`;
-      }
-      return `${where}: ${shown}${i.message.replace(/^Invalid input$/, 'does not match any allowed form')}`;
-    default:
-      return `${where}: ${shown && i.code !== 'invalid_type' && i.code !== 'custom' ? shown : ''}${i.message}`;
-  }
-}
-
+/**
+ * Validate a scenario document (parsed YAML/JSON, or built by a program). The document is
+ * first copied into plain data within the limits of docs/limits.md (no cycles, no
+ * prototype keys, bounded depth and size), so nothing a user writes can crash or hang the
+ * checks that follow.
+ */
 export function validateScenario(raw: unknown): Validation {
-  const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(issueText) };
+  const copy = plainCopy(raw);
+  if (!copy.ok) return { ok: false, problems: copy.problems };
+  const parsed = scenarioSchema.safeParse(copy.doc, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => issueText(i, scenarioSchema)) };
   const sc = parsed.data;
   const problems: string[] = [];
   const hosts = Object.keys(sc.hosts);
   const known = (h: string): boolean => hosts.includes(h);
+  /** `<where>: no host named "x" (did you mean "y"?)`, or with the list of hosts */
+  const noHost = (where: string, h: string, also: readonly string[] = [], what = 'host'): string =>
+    `${where}: no ${what} named ${quote(h)}${didYouMean(h, [...hosts, ...also]) || ` (${what === 'host' ? 'hosts' : 'names'}: ${list([...hosts, ...also])})`}`;
+  if (hosts.length > MAX_HOSTS) return { ok: false, problems: [`hosts: ${hosts.length} hosts, more than ${MAX_HOSTS} (automatic addresses are 10.0.0.1..10.0.0.254; docs/limits.md)`] };
   // each host's options are checked against its own OS profile (src/os/index.ts); middleboxes are Linux
   const profiles = new Map<string, OsProfile>();
   const profileOf = (host: string): OsProfile => {
@@ -79,41 +72,61 @@ export function validateScenario(raw: unknown): Validation {
   hosts.forEach((name, i) => {
     const ip = sc.hosts[name]?.ip ?? `10.0.0.${i + 1}`;
     const other = ips.get(ip);
-    if (other) problems.push(`hosts.${name}.ip: ${ip} is already ${other}'s address${sc.hosts[name]?.ip ? '' : ' (hosts without an ip get 10.0.0.<position>)'}`);
+    const bad = addressProblem(ip);
+    if (bad) problems.push(`hosts.${name}.ip: ${ip} ${bad}`);
+    else if (other) problems.push(`hosts.${name}.ip: ${ip} is already ${other}'s address${sc.hosts[name]?.ip ? '' : ' (hosts without an ip get 10.0.0.<position>)'}`);
     else ips.set(ip, name);
   });
-  if (sc.path.between) sc.path.between.forEach((h, i) => known(h) || problems.push(`path.between.${i}: no host named ${JSON.stringify(h)} (hosts: ${hosts.join(', ')})`));
+  if (sc.path.between) sc.path.between.forEach((h, i) => known(h) || problems.push(noHost(`path.between.${i}`, h)));
+  if (sc.path.between && sc.path.between[0] === sc.path.between[1]) problems.push(`path.between: ${quote(sc.path.between[0])} twice; a path joins two different hosts`);
   if (sc.path.middleboxes.length > 1) problems.push(`path.middleboxes: at most one middlebox per path (got ${sc.path.middleboxes.length})`);
   const boxNames: string[] = [];
   sc.path.middleboxes.forEach((m, i) => {
-    if (known(m.name)) problems.push(`path.middleboxes.${i}.name: ${JSON.stringify(m.name)} is already a host's name`);
+    if (known(m.name)) problems.push(`path.middleboxes.${i}.name: ${quote(m.name)} is already a host's name`);
     const owner = ips.get(m.ip);
-    if (owner) problems.push(`path.middleboxes.${i}.ip: ${m.ip} is already ${owner}'s address`);
+    const bad = addressProblem(m.ip);
+    if (bad) problems.push(`path.middleboxes.${i}.ip: ${m.ip} ${bad}`);
+    else if (owner) problems.push(`path.middleboxes.${i}.ip: ${m.ip} is already ${owner}'s address`);
     boxNames.push(m.name);
     if (m.type === 'proxy') {
-      if (!known(m.target.host)) problems.push(`path.middleboxes.${i}.target.host: no host named ${JSON.stringify(m.target.host)} (hosts: ${hosts.join(', ')})`);
+      if (!known(m.target.host)) problems.push(noHost(`path.middleboxes.${i}.target.host`, m.target.host));
       for (const leg of ['clientSocket', 'serverSocket'] as const) {
         for (const [opt, v] of Object.entries(m[leg] ?? {})) if (v !== undefined) checkOpt(`path.middleboxes.${i}.${leg}.${opt}`, opt as OsSockOptName, v);
       }
     }
   });
   const proxies = sc.path.middleboxes.filter((m) => m.type === 'proxy').map((m) => m.name);
+  let connecting = 0;
+  let lastConnecting = -1;
   sc.apps.forEach((a, i) => {
-    if (!known(a.host)) problems.push(`apps.${i}.host: no host named ${JSON.stringify(a.host)} (hosts: ${hosts.join(', ')})`);
+    if (!known(a.host)) problems.push(noHost(`apps.${i}.host`, a.host));
     if (a.stagger !== undefined && a.instances === undefined) problems.push(`apps.${i}.stagger: staggers the copies of a program; give \`instances\` too`);
+    if (a.stagger !== undefined && a.instances !== undefined && a.stagger * (a.instances - 1) > MAX_DURATION_US) {
+      problems.push(`apps.${i}.stagger: the last of ${a.instances} copies would start ${a.instances - 1} × stagger after the first, more than ${MAX_DURATION_TEXT} (docs/limits.md)`);
+    }
+    const to = a.program && 'to' in a.program ? (a.program as { to: string }).to : undefined;
+    if (to !== undefined && !known(to) && !proxies.includes(to)) problems.push(noHost(`apps.${i}.program.to`, to, proxies, proxies.length ? 'host or proxy' : 'host'));
+    const connects = to !== undefined ? 1 : a.steps.filter((s) => s.call === 'connect').length;
+    if (connects) {
+      connecting += connects * (a.instances ?? 1);
+      lastConnecting = i;
+    }
     a.steps.forEach((s, j) => {
-      if (s.call === 'connect' && !known(s.to) && !proxies.includes(s.to)) problems.push(`apps.${i}.steps.${j}.to: no host${proxies.length ? ' or proxy' : ''} named ${JSON.stringify(s.to)}`);
+      if (s.call === 'connect' && !known(s.to) && !proxies.includes(s.to)) problems.push(noHost(`apps.${i}.steps.${j}.to`, s.to, proxies, proxies.length ? 'host or proxy' : 'host'));
       if (s.call === 'setsockopt') checkOpt(`apps.${i}.steps.${j}.value`, s.name, s.value, a.host);
     });
   });
+  if (connecting > EPHEMERAL_PORTS) {
+    problems.push(`apps.${lastConnecting}.instances: the programs open ${connecting} connections, more than the ${EPHEMERAL_PORTS} ephemeral ports of ip_local_port_range 32768..60999 (docs/limits.md)`);
+  }
   sc.faults.forEach((f, i) => {
     const h = f.type === 'icmp-unreachable' ? f.to : 'host' in f ? f.host : undefined;
-    if (h !== undefined && !known(h)) problems.push(`faults.${i}.${f.type === 'icmp-unreachable' ? 'to' : 'host'}: no host named ${JSON.stringify(h)}`);
+    if (h !== undefined && !known(h)) problems.push(noHost(`faults.${i}.${f.type === 'icmp-unreachable' ? 'to' : 'host'}`, h));
     if ((f.type === 'cut' || f.type === 'restore') && f.direction && f.direction !== 'both') {
       const m = /^\s*([A-Za-z][\w-]*)\s*->\s*([A-Za-z][\w-]*)\s*$/.exec(f.direction);
-      if (!m || !known(m[1] as string) || !known(m[2] as string)) problems.push(`faults.${i}.direction: ${JSON.stringify(f.direction)} is not "both" or "<host>-><host>"`);
+      if (!m || !known(m[1] as string) || !known(m[2] as string)) problems.push(`faults.${i}.direction: ${quote(f.direction)} is not "both" or "<host>-><host>"`);
     }
   });
-  (sc.vantage ?? []).forEach((v, i) => known(v) || boxNames.includes(v) || problems.push(`vantage.${i}: no host or middlebox named ${JSON.stringify(v)}`));
+  (sc.vantage ?? []).forEach((v, i) => known(v) || boxNames.includes(v) || problems.push(noHost(`vantage.${i}`, v, boxNames, 'host or middlebox')));
   return problems.length ? { ok: false, problems } : { ok: true, scenario: sc };
 }

@@ -5,7 +5,8 @@
  * the same way.
  */
 import { Rng } from '../engine/rng.ts';
-import { gridValues, sampleValue, SweepSpecError, type Dimension, type Value } from './spec.ts';
+import { dimensionSize, gridValues, sampleValue, SweepSpecError, type Dimension, type Value } from './spec.ts';
+import { DEFAULT_MAX_RUNS, HARD_MAX_RUNS } from './limits.ts';
 
 export interface Point {
   index: number;
@@ -27,38 +28,52 @@ export interface PlanOptions {
   sample?: number;
   /** root of the sampling stream (default 1) */
   sampleSeed?: number;
+  /** refuse plans of more runs than this (default DEFAULT_MAX_RUNS, `--max-points`) */
+  maxRuns?: number;
 }
 
-/** Grids larger than this are refused (use `--sample`). */
-export const MAX_RUNS = 10_000_000;
+/** The number of runs a plan would have, computed without listing them. */
+export function countRuns(o: PlanOptions): { points: number; runs: number } {
+  const points = o.sample ?? o.dims.reduce((n, d) => n * dimensionSize(d), 1);
+  return { points, runs: points * Math.max(1, o.seeds.length) };
+}
+
+const fmt = (n: number): string => (n < 1e15 ? n.toLocaleString('en-US') : n.toPrecision(3));
 
 /** The grid's axes, after the checks every plan gets (no path twice, at most MAX_RUNS runs). */
 function gridAxes(o: PlanOptions): Value[][] {
   const paths = o.dims.map((d) => d.path);
   const dup = paths.find((p, i) => paths.indexOf(p) !== i);
   if (dup !== undefined) throw new SweepSpecError(`--vary ${dup}`, 'the same path is varied twice');
-  if (o.sample !== undefined) return [];
-  const axes = o.dims.map(gridValues);
-  const total = axes.reduce((n, a) => n * a.length, 1) * Math.max(1, o.seeds.length);
-  if (total > MAX_RUNS) throw new SweepSpecError('--vary', `the grid has ${total} runs, more than ${MAX_RUNS}: narrow it or use --sample N`);
-  return axes;
+  checkSize(o);
+  return o.sample !== undefined ? [] : o.dims.map(gridValues);
 }
 
 export function planPoints(o: PlanOptions): Point[] {
   const axes = gridAxes(o);
   if (o.sample !== undefined) {
-    if (!Number.isInteger(o.sample) || o.sample < 1) throw new SweepSpecError('--sample', `${o.sample} must be a whole number of points, at least 1`);
     // one named stream for the whole sweep: point i's values depend on the seed and i only
     const rng = Rng.root(o.sampleSeed ?? 1).fork('sweep-sample');
     return Array.from({ length: o.sample }, (_, index) => ({ index, values: o.dims.map((d): [string, Value] => [d.path, sampleValue(d, rng)]) }));
   }
-  let points: [string, Value][][] = [[]];
+  let grid: [string, Value][][] = [[]];
   o.dims.forEach((d, i) => {
     const axis = axes[i] as Value[];
     // the last dimension varies fastest
-    points = points.flatMap((p) => axis.map((v): [string, Value][] => [...p, [d.path, v]]));
+    grid = grid.flatMap((p) => axis.map((v): [string, Value][] => [...p, [d.path, v]]));
   });
-  return points.map((values, index) => ({ index, values }));
+  return grid.map((values, index) => ({ index, values }));
+}
+
+/** Refuse a plan larger than its limit, naming the count and the limit (nothing is listed to count it). */
+export function checkSize(o: PlanOptions): void {
+  if (o.sample !== undefined && (!Number.isInteger(o.sample) || o.sample < 1)) throw new SweepSpecError('--sample', `${o.sample} must be a whole number of points, at least 1`);
+  const max = o.maxRuns ?? DEFAULT_MAX_RUNS;
+  const { points, runs } = countRuns(o);
+  if (runs > max) {
+    const how = o.sample !== undefined ? 'sample fewer points or use fewer seeds' : 'narrow the ranges, use --sample N';
+    throw new SweepSpecError(o.sample !== undefined ? '--sample' : '--vary', `the sweep has ${fmt(runs)} runs (${fmt(points)} point${points === 1 ? '' : 's'} × ${o.seeds.length} seed${o.seeds.length === 1 ? '' : 's'}), more than the limit of ${fmt(max)}: ${how}, or raise the limit with --max-points ${runs <= HARD_MAX_RUNS ? runs : `(at most ${fmt(HARD_MAX_RUNS)})`}`);
+  }
 }
 
 export function planRuns(points: readonly Point[], seeds: readonly number[]): PlannedRun[] {
@@ -81,6 +96,8 @@ export class PlanIndex {
 
   constructor(private readonly o: PlanOptions) {
     if (o.seeds.length === 0) throw new SweepSpecError('--seeds', 'no seeds');
+    // a distributed worker indexes a plan its coordinator already sized (--max-points there)
+    o = { ...o, maxRuns: o.maxRuns ?? Number.POSITIVE_INFINITY };
     this.axes = gridAxes(o);
     this.sampled = o.sample !== undefined ? planPoints(o) : null;
     const points = this.sampled ? this.sampled.length : this.axes.reduce((n, a) => n * a.length, 1);

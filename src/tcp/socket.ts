@@ -27,7 +27,8 @@ export type OptName = OsSockOptName | 'SO_ERROR';
 
 /** What a socket needs from its host beyond a TCP stack. */
 export interface SocketHost extends ListenerHost {
-  ephemeralPort(rip: string, rport: number): number;
+  /** a free ephemeral port towards that peer, or undefined when every one is taken */
+  ephemeralPort(rip: string, rport: number): number | undefined;
   /** a port bound before connect(): free for this peer? (absent: always) */
   portFree?(port: number, rip: string, rport: number): boolean;
   listen(l: Listener): boolean;
@@ -246,7 +247,14 @@ export class Socket {
       this.finish('connect', start, fail<0>('EADDRINUSE'), cb, args);
       return;
     }
-    const c = new Conn(h, h.ip, localPort ?? h.ephemeralPort(rip, port), rip, port, this.opts);
+    const lport = localPort ?? h.ephemeralPort(rip, port);
+    if (lport === undefined) {
+      // every ephemeral port towards that peer is in use (TIME_WAIT included): Linux's
+      // __inet_hash_connect returns -EADDRNOTAVAIL (net/ipv4/inet_hashtables.c)
+      this.finish('connect', start, fail<0>('EADDRNOTAVAIL'), cb, args);
+      return;
+    }
+    const c = new Conn(h, h.ip, lport, rip, port, this.opts);
     this.conn = c;
     c.iss = h.newIss();
     c.sndUna = c.iss;

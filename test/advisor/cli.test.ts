@@ -27,7 +27,9 @@ describe('keepalive-lab advise', () => {
     [['--detect', '30', '--nat', 'cisco'], 'error: --nat: "cisco" is not a NAT profile'],
     [['--detect', '30', '--check', '60/10/200'], 'error: --check: "60/10/200" : TCP_KEEPCNT 200 is out of range 1..127'],
     [['--detect', '30', '--proxy', 'aws-alb', '--nat', 'aws-natgw'], 'error: --proxy: a path has one middlebox'],
-    [['--detect', '30', '--loss', '0.9'], 'error: --loss: "0.9" is out of range 0..0.5'],
+    [['--detect', '30', '--loss', '0.9'], 'error: --loss: 0.9 is out of range 0..0.5'],
+    [['--detect', '30', '--loss', 'lots'], 'error: --loss: "lots" is not a number (0..0.5)'],
+    [['--detect', '30', '--nat', 'aws-natgwx'], 'error: --nat: "aws-natgwx" is not a NAT profile (did you mean "aws-natgw"?)'],
   ])('bad input %j: one line naming the flag, exit 2', async (args, msg) => {
     const r = await cli(...args);
     expect(r.code).toBe(2);

@@ -99,7 +99,7 @@ describe('keepalive-lab CLI', () => {
     const bad = join(dir, 'bad.pcap');
     const r = await cli('run', 'seed004-cable-pull', '--pcap', bad, '--pcap-at', 'mars');
     expect(r.code).toBe(2);
-    expect(r.err).toContain("--pcap-at: pcap: no packets at 'mars'");
+    expect(r.err).toBe('error: --pcap-at: "mars" is not a vantage point (client, server)\n'); // refused before the run
     expect(existsSync(bad)).toBe(false);
   });
 

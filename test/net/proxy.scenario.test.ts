@@ -39,7 +39,7 @@ describe('validation of type: proxy', () => {
     expect(problems(raw())).toEqual([]);
     const bad = raw();
     (bad.apps[1]?.steps[0] as { to: string }).to = 'nowhere';
-    expect(problems(bad)).toEqual(['apps.1.steps.0.to: no host or proxy named "nowhere"']);
+    expect(problems(bad)).toEqual(['apps.1.steps.0.to: no host or proxy named "nowhere" (names: client, server, lb)']);
   });
 
   it('rejects an unknown target host, a missing listen port and out-of-range leg socket options', () => {

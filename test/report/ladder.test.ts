@@ -94,6 +94,27 @@ describe('ladderSvg', async () => {
     expect(svg).toContain("font-family: 'DejaVu Sans'");
   });
 
+  it('keeps labels readable: each arrow label on a white backing as wide as its text, in a dark grey; note boxes as wide as their text (issue 15)', () => {
+    const labels = [...svg.matchAll(/<g class="message"[^>]*>\s*<line [^>]*\/>\s*<rect class="label-back" x="(-?[\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="#FFFFFF" \/>\s*<text x="([\d.]+)"[^>]*font-size="([\d.]+)"[^>]*fill="([^"]+)"[^>]*>([^<]*)<\/text>/g)];
+    expect(labels.length).toBe((svg.match(/<g class="message"/g) ?? []).length);
+    for (const [, x, w, cx, fs, fill, text] of labels) {
+      const half = ((text as string).replace(/&[a-z]+;/g, '_').length * 0.6 * Number(fs)) / 2;
+      expect(Number(x)).toBeLessThanOrEqual(Number(cx) - half);
+      expect(Number(x) + Number(w)).toBeGreaterThanOrEqual(Number(cx) + half);
+      expect(fill).toBe('#52525b');
+    }
+    // lifelines come first in the document, so every backing is painted over them
+    expect(svg.lastIndexOf('class="lifeline"')).toBeLessThan(svg.indexOf('class="label-back"'));
+    const notes = [...svg.matchAll(/<g class="note"[^>]*>\s*<polygon points="(-?[\d.]+),[\d.]+ -?[\d.]+,[\d.]+ (-?[\d.]+),[^"]*"[^>]*\/>[\s\S]*?<text x="([\d.]+)"[^>]*font-size="([\d.]+)"[^>]*fill="([^"]+)"[^>]*>([^<]*)<\/text>/g)];
+    expect(notes.length).toBeGreaterThan(5);
+    for (const [, left, right, cx, fs, fill, text] of notes) {
+      const half = ((text as string).replace(/&[a-z]+;/g, '_').length * 0.6 * Number(fs)) / 2;
+      expect(Number(left)).toBeLessThanOrEqual(Number(cx) - half);
+      expect(Number(right)).toBeGreaterThanOrEqual(Number(cx) + half);
+      expect(fill).toBe('#52525b');
+    }
+  });
+
   it('draws packets that never arrived dashed red, and only those', () => {
     const dropped = [...svg.matchAll(/<g class="message"[^>]*data-label="([^"]*)"[^>]*>\s*<line [^>]*>/g)];
     for (const m of dropped) expect(/ LOST| dropped by /.test(m[1] as string)).toBe(m[0].includes('stroke-dasharray="5 3"'));

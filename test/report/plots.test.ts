@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fontFiles, plotBytes, renderPng, renderSvg } from '../../sim/plot/render.ts';
 import { sampleRows } from '../../sim/plot/sample.ts';
-import { aggregate, autoPlotSpecs, cdfSpec, ecdf, heatmapSpec, num, paretoFront, paretoSpec, short, title, variedFields, type Row } from '../../src/report/plots.ts';
+import { aggregate, autoPlots, autoPlotSpecs, cdfSpec, paretoPoints, ecdf, heatmapSpec, num, paretoFront, paretoSpec, short, title, variedFields, type Row } from '../../src/report/plots.ts';
 import { pngSize, xmlElements } from './plots-xml.ts';
 
 type Values = { values: Record<string, unknown>[] };
@@ -124,13 +124,46 @@ describe('autoPlotSpecs', () => {
   const row = (o: Row): Row => ({ 'detect.first': 10, 'nat.survived': true, 'overhead.packetsPerHour': 100, ...o });
 
   it('keepidle × NAT timeout → survival heatmap; loss → detection CDF; overhead and detection → Pareto', () => {
-    const names = autoPlotSpecs([row({ 'hosts.client.socket.TCP_KEEPIDLE': 60, 'path.middleboxes.0.established': 120, 'path.loss': 0.01 })], ['hosts.client.socket.TCP_KEEPIDLE', 'path.middleboxes.0.established', 'path.loss']).map((p) => p.name);
+    const rows = [
+      row({ 'hosts.client.socket.TCP_KEEPIDLE': 60, 'path.middleboxes.0.established': 120, 'path.loss': 0.01 }),
+      row({ 'hosts.client.socket.TCP_KEEPIDLE': 300, 'path.middleboxes.0.established': 350, 'path.loss': 0.02, 'overhead.packetsPerHour': 20, 'detect.first': 30 }),
+    ];
+    const names = autoPlotSpecs(rows, ['hosts.client.socket.TCP_KEEPIDLE', 'path.middleboxes.0.established', 'path.loss']).map((p) => p.name);
     expect(names).toEqual(['survival-heatmap', 'detection-cdf', 'pareto']);
   });
 
   it('falls back to metric-vs-parameter lines when no dedicated plot fits', () => {
-    const rows = [row({ 'hosts.server.sysctl.tcp_retries2': 5, 'detect.first': null, 'overhead.packetsPerHour': null })];
+    const rows = [5, 7].map((r) => row({ 'hosts.server.sysctl.tcp_retries2': r, 'detect.first': null, 'overhead.packetsPerHour': null }));
     expect(autoPlotSpecs(rows, ['hosts.server.sysctl.tcp_retries2']).map((p) => p.name)).toEqual(['nat.survived-vs-tcp_retries2']);
+  });
+
+  it('skips degenerate plots with a note: a Pareto plot with every setting at one cost, a line with one x (issue 15)', () => {
+    const same = [60, 300].map((k) => row({ 'hosts.client.socket.TCP_KEEPIDLE': k, 'detect.first': k / 10 }));
+    const a = autoPlots(same, ['hosts.client.socket.TCP_KEEPIDLE']);
+    expect(a.skipped).toEqual([{ name: 'pareto', why: 'every setting has the same overhead.packetsPerHour (100): no trade-off to draw' }]);
+    // instead, each metric against the parameter
+    expect(a.plots.map((p) => p.name)).toEqual(['detect.first-vs-TCP_KEEPIDLE', 'nat.survived-vs-TCP_KEEPIDLE', 'overhead.packetsPerHour-vs-TCP_KEEPIDLE']);
+    const one = [row({ 'hosts.server.sysctl.tcp_retries2': 5, 'detect.first': null, 'overhead.packetsPerHour': null })];
+    expect(autoPlots(one, ['hosts.server.sysctl.tcp_retries2']).skipped).toEqual([{ name: 'nat.survived-vs-tcp_retries2', why: 'nat.survived is known at fewer than two values of hosts.server.sysctl.tcp_retries2' }]);
+  });
+
+  it('a setting whose flow a middlebox broke is never on the Pareto front, however cheap (issue 15)', () => {
+    // keepidle 600 sends the fewest packets and "detects" fastest only because the NAT dropped the flow
+    const rows: Row[] = [
+      { k: 60, 'overhead.packetsPerHour': 60, 'detect.first': 90, 'nat.survived': true },
+      { k: 300, 'overhead.packetsPerHour': 12, 'detect.first': 330, 'nat.survived': true },
+      { k: 600, 'overhead.packetsPerHour': 6, 'detect.first': 20, 'nat.survived': false },
+    ];
+    const pts = paretoPoints(rows, { x: 'overhead.packetsPerHour', y: 'detect.first', label: 'k', valid: 'nat.survived' });
+    expect(pts).toEqual([
+      { label: 'k=60', x: 60, y: 90, front: true },
+      { label: 'k=300', x: 12, y: 330, front: true },
+      { label: 'k=600', x: 6, y: 20, front: false, broken: true },
+    ]);
+    // without `valid` the dead setting would dominate both others
+    expect(paretoPoints(rows, { x: 'overhead.packetsPerHour', y: 'detect.first', label: 'k' }).filter((p) => p.front).map((p) => p.label)).toEqual(['k=600']);
+    const spec = paretoSpec(rows, { x: 'overhead.packetsPerHour', y: 'detect.first', label: 'k', valid: 'nat.survived' });
+    expect(dataOf(spec).map((v) => (v as { status: string }).status)).toEqual(['on the Pareto front', 'on the Pareto front', 'middlebox broke the flow']);
   });
 });
 

@@ -20,9 +20,10 @@ describe('path.middleboxes', () => {
   });
 
   it('rejects an unknown profile, type, field, zero timeout and reversed port range', () => {
-    expect(problems(base([{ type: 'nat', profile: 'aws' }]))[0]).toMatch(/^path\.middleboxes\.0\.profile: "aws" Invalid option: expected one of "rfc5382-floor"/);
-    expect(problems(base([{ type: 'firewall' }]))).toEqual(['path.middleboxes.0.type: "firewall" is not a middlebox type (available: nat, proxy)']);
-    expect(problems(base([{ type: 'nat', bogus: 1 }]))).toEqual(['path.middleboxes.0: unknown field "bogus"']);
+    expect(problems(base([{ type: 'nat', profile: 'aws' }]))[0]).toMatch(/^path\.middleboxes\.0\.profile: "aws" is not one of rfc5382-floor, linux-conntrack, /);
+    expect(problems(base([{ type: 'firewall' }]))).toEqual(['path.middleboxes.0.type: "firewall" is not one of nat, proxy']);
+    expect(problems(base([{ type: 'nat', bogus: 1 }]))[0]).toMatch(/^path\.middleboxes\.0: unknown field "bogus" \(fields here: type, name, profile, ip, synSent, .*, ports\)$/);
+    expect(problems(base([{ type: 'nat', establishd: 1 }]))).toEqual(['path.middleboxes.0: unknown field "establishd" (did you mean "established"?)']);
     expect(problems(base([{ type: 'nat', established: 0, ports: [2000, 1000] }]))).toEqual([
       'path.middleboxes.0.established: an idle timeout must be more than 0',
       'path.middleboxes.0.ports: [2000, 1000] is not a range lo <= hi',
@@ -39,6 +40,6 @@ describe('path.middleboxes', () => {
 
   it('accepts the NAT name as a vantage point', () => {
     expect(problems(base([{ type: 'nat', name: 'gw' }], { vantage: ['gw', 'client'] }))).toEqual([]);
-    expect(problems(base([], { vantage: ['gw'] }))).toEqual(['vantage.0: no host or middlebox named "gw"']);
+    expect(problems(base([], { vantage: ['gw'] }))).toEqual(['vantage.0: no host or middlebox named "gw" (names: client, server)']);
   });
 });

@@ -3,8 +3,8 @@
  * indexes, seeded sampling), summary statistics and the table/CSV text.
  */
 import { describe, expect, it } from 'vitest';
-import { gridValues, parseDimension, parseSeeds, parseVary, SweepSpecError } from '../../src/sweep/spec.ts';
-import { planPoints, planRuns } from '../../src/sweep/plan.ts';
+import { dimensionSize, gridValues, parseDimension, parseSeeds, parseVary, SweepSpecError, valueAt } from '../../src/sweep/spec.ts';
+import { countRuns, planPoints, planRuns } from '../../src/sweep/plan.ts';
 import { quantile, summarizePoints, summarizeValues, wilson } from '../../src/sweep/stats.ts';
 import { formatSummary, shortNames, toCsv } from '../../src/sweep/table.ts';
 import { checkMetricNames, selectMetrics } from '../../src/sweep/metrics.ts';
@@ -166,5 +166,36 @@ describe('text output', () => {
     expect(() => checkMetricNames(['detect.server', 'overhead', 'falseAlarm'])).not.toThrow();
     expect(() => checkMetricNames(['bogus'])).toThrow(/^--metrics: unknown metric "bogus"/);
     expect(selectMetrics({ 'overhead.a': 1, 'detect.first': 2, falseAlarm: false, 'falseAlarm.at': null }, ['overhead', 'falseAlarm'])).toEqual({ 'overhead.a': 1, falseAlarm: false, 'falseAlarm.at': null });
+  });
+});
+
+describe('sizes before lists (issue 17)', () => {
+  it('counts a range without listing it and gives any value by index', () => {
+    const d = parseVary('path.latency=1us..10s');
+    expect(dimensionSize(d)).toBe(10_000_000);
+    expect([valueAt(d, 0), valueAt(d, 9_999_999)]).toEqual([0.000001, 10]);
+    const loss = parseVary('path.loss=0..0.05/0.01');
+    expect(gridValues(loss)).toEqual(Array.from({ length: dimensionSize(loss) }, (_, i) => valueAt(loss, i)));
+  });
+
+  it('refuses a plan above its limit naming the runs, the points, the seeds and the limit', () => {
+    const dims = [parseVary('path.latency=1ms..100ms/1ms'), parseVary('path.loss=0..0.2/0.001')];
+    expect(countRuns({ dims, seeds: [1, 2, 3] })).toEqual({ points: 20_100, runs: 60_300 });
+    expect(() => planPoints({ dims, seeds: [1, 2, 3] })).toThrow('--vary: the sweep has 60,300 runs (20,100 points × 3 seeds), more than the limit of 10,000: narrow the ranges, use --sample N, or raise the limit with --max-points 60300');
+    expect(planPoints({ dims, seeds: [1, 2, 3], maxRuns: 60_300 })).toHaveLength(20_100);
+    expect(() => planPoints({ dims, seeds: [1], sample: 20_000 })).toThrow(/^--sample: the sweep has 20,000 runs \(20,000 points × 1 seed\), more than the limit of 10,000: sample fewer points/);
+  });
+
+  it('counts seeds before making the list', () => {
+    expect(() => parseSeeds('4294967295', '--seeds', 10_000)).toThrow('--seeds: 4294967295 seeds, more than the 10000 runs a sweep may plan (--max-points raises it; docs/limits.md)');
+    expect(() => parseSeeds('0..4294967295', '--seeds', 10_000)).toThrow('--seeds: 4294967296 seeds, more than');
+    expect(() => parseSeeds('0..4294967296')).toThrow('--seeds: seed 4294967296 is out of range 0..4294967295');
+    expect(parseSeeds('5..7', '--seeds', 3)).toEqual([5, 6, 7]);
+  });
+
+  it('refuses prototype keys and endpoints beyond 100 years in --vary', () => {
+    expect(() => parseVary('hosts.constructor.x=1,2')).toThrow('--vary: "hosts.constructor.x": "constructor" cannot be a field name');
+    expect(() => parseVary('path.latency=0..101y')).toThrow(/neither a number nor a duration/);
+    expect(() => parseVary('path.latency=0..36526d')).toThrow('--vary path.latency: "36526d" is longer than 100 years, the longest duration (docs/limits.md)');
   });
 });
