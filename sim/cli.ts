@@ -74,7 +74,7 @@ export function buildProgram(out: (...s: string[]) => void, io: CliIo = processI
     .option('--vantage <hosts>', 'comma-separated hosts (or NAT names) whose captured packets are printed')
     .option('-v, --verbose', 'also print every state change, timer firing and keepalive-machine transition')
     .option('--summary', 'keep no trace: print the verdict, programs grouped, each connection\'s outcome and what the middleboxes did (big runs in bounded memory; with --json: keepalive-lab/summary@1)')
-    .option('--flows <n>', 'with --summary: list this many connections (default 20)', (v: string) => wholeNumber('--flows', v, 0))
+    .option('--flows <n>', 'with --summary: list this many connections (default 20)', (v: string) => wholeNumber('--flows', v, 0, 1_000_000))
     .option('--stream', 'keep no trace: print the trace as the run goes, and write --pcap / --jsonl as it goes (long runs in bounded memory)')
     .option('--jsonl <file>', 'with --stream: also write every packet, call and event as JSON lines (keepalive-lab/run-lines@1)', fileArg('--jsonl'))
     .addOption(new Option('-c, --count <n>', 'client TCP_KEEPCNT (seed 001 keepalive-client shorthand)').argParser(shorthandArg('-c/--count')))

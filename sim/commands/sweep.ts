@@ -122,8 +122,7 @@ export async function sweepAction(ref: string | undefined, f: SweepFlags, out: (
   if (f.workers !== undefined) o.workers = wholeNumber('--workers', f.workers, 1, MAX_WORKERS);
   if (f.engine === 'bullmq') {
     if (f.workers !== undefined) throw new InputError(['--workers: with --engine bullmq the runs execute on `npx keepalive-lab worker` processes (their --concurrency), not here']);
-    const chunk = f.chunk !== undefined ? wholeNumber('--chunk', f.chunk, 1) : 64;
-    if (chunk > MAX_CHUNK) throw new InputError([`--chunk: ${chunk} is out of range 1..${MAX_CHUNK}`]);
+    const chunk = f.chunk !== undefined ? wholeNumber('--chunk', f.chunk, 1, MAX_CHUNK) : 64;
     const queue = queueName(f.queue);
     const faults = readFaults();
     o.engine = { name: 'bullmq', url: redisUrl(f.redisUrlFile !== undefined ? { file: f.redisUrlFile } : {}).url, queue, chunk, log, tty: progress, ...(faults ? { faults } : {}) };

@@ -20,8 +20,7 @@ export interface WorkerFlags {
 
 export async function workerAction(f: WorkerFlags, log: (line: string) => void): Promise<void> {
   const queue = queueName(f.queue);
-  const concurrency = f.concurrency !== undefined ? wholeNumber('--concurrency', f.concurrency, 1) : undefined;
-  if (concurrency !== undefined && concurrency > 256) throw new InputError([`--concurrency: ${concurrency} is out of range 1..256`]);
+  const concurrency = f.concurrency !== undefined ? wholeNumber('--concurrency', f.concurrency, 1, 256) : undefined;
   if (f.name !== undefined && !/^[\w.:@-]{1,100}$/.test(f.name)) throw new InputError([`--name: ${JSON.stringify(f.name)} must be 1..100 letters, digits or . : @ _ -`]);
   let lockMs: number | undefined;
   if (f.lockDuration !== undefined) {

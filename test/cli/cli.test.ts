@@ -160,7 +160,7 @@ describe('keepalive-lab CLI', () => {
     expect(r.err).toBe('error: --stream keeps no trace, so it cannot give --json (run without --stream for those)\n');
     const bad = await cli('run', 'seed000-cable-pull', '--stream', '--pcap', join(dir, 'y.pcap'), '--pcap-at', 'mars');
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain("--pcap-at: no vantage point 'mars'");
+    expect(bad.err).toContain('--pcap-at: "mars" is not a vantage point (client, server)');
     expect(readdirSync(dir)).toEqual([]);
     expect((await cli('run', 'seed000-cable-pull', '--jsonl', join(dir, 'z.jsonl'))).err).toBe('error: --jsonl: only with --stream (the whole run as one document is --json)\n');
   });

@@ -253,10 +253,10 @@ describe('issue 15 safety nets', () => {
   });
 
   it('missing arguments and options are one line, not the whole help', async () => {
-    refused(await cli('run'), "error: missing required argument 'scenario' (see keepalive-lab run --help)");
-    refused(await cli('advise'), "error: required option '--detect <duration>' not specified (see keepalive-lab advise --help)");
-    refused(await cli('rn', 'x'), "error: unknown command 'rn' (did you mean run?) (see keepalive-lab --help)");
-    refused(await cli('run', 'seed000-cable-pull', '--sed', '3'), "error: unknown option '--sed' (did you mean one of --seed, --set?) (see keepalive-lab run --help)");
+    refused(await cli('run'), "error: missing required argument 'scenario' (see npx keepalive-lab run --help)");
+    refused(await cli('advise'), "error: required option '--detect <duration>' not specified (see npx keepalive-lab advise --help)");
+    refused(await cli('rn', 'x'), "error: unknown command 'rn' (did you mean run?) (see npx keepalive-lab --help)");
+    refused(await cli('run', 'seed000-cable-pull', '--sed', '3'), "error: unknown option '--sed' (did you mean one of --seed, --set?) (see npx keepalive-lab run --help)");
   });
 
   it('did-you-mean for scenario and profile names', async () => {

@@ -97,7 +97,7 @@ describe('scenario validation against the host OS', () => {
   });
   it('Linux sysctls keep their messages', () => {
     expect(problems({ sysctl: { tcp_keepalive_probes: 300 } })).toEqual(['hosts.client.sysctl.tcp_keepalive_probes: 300 is too large (at most 255)']);
-    expect(problems({ sysctl: { bogus: 1 } })).toEqual(['hosts.client.sysctl: unknown field "bogus" (fields here: tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes, tcp_retries2, tcp_syn_retries, tcp_synack_retries, tcp_fin_timeout, tcp_syn_linear_timeouts)']);
+    expect(problems({ sysctl: { bogus: 1 } })).toEqual(['hosts.client.sysctl: unknown field "bogus" (fields here: tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes, tcp_retries2, tcp_syn_retries, tcp_synack_retries, tcp_fin_timeout, tcp_syn_linear_timeouts, tcp_rto_min_us, tcp_early_retrans)']);
     expect(problems({ sysctl: { tcp_keepalive_tme: 1 } })).toEqual(['hosts.client.sysctl: unknown field "tcp_keepalive_tme" (did you mean "tcp_keepalive_time"?)']);
   });
 });

@@ -38,10 +38,13 @@ describe('PlanIndex', () => {
     );
   });
 
-  it('refuses what planPoints refuses: a path twice, a grid over the limit', () => {
+  it('refuses a path twice; sized by its coordinator, it indexes a plan over the default limit without listing it, and refuses one over a limit it is given', () => {
     const d = parseVary('p.a=1..3');
     expect(() => new PlanIndex({ dims: [d, d], seeds: [1] })).toThrow(SweepSpecError);
     const big = parseVary('p.b=1..100000');
-    expect(() => new PlanIndex({ dims: [big, parseVary('p.c=1..1000')], seeds: [1] })).toThrow('more than 10000000');
+    const index = new PlanIndex({ dims: [big, parseVary('p.c=1..1000')], seeds: [1] });
+    expect(index.total).toBe(100_000_000);
+    expect(index.slice(99_999_999, 1).map((r) => r.values)).toEqual([[['p.b', 100000], ['p.c', 1000]]]);
+    expect(() => new PlanIndex({ dims: [big, parseVary('p.c=1..1000')], seeds: [1], maxRuns: 250_000 })).toThrow('more than the limit of 250,000');
   });
 });

@@ -38,7 +38,8 @@ export type Prepared = { ok: true; scenario: Scenario; raw: unknown } | { ok: fa
 /** `--seed` as the CLI checks it (sim/args.ts seedArg). */
 export function seedProblem(seed: number | null): string | null {
   if (seed === null) return null;
-  return Number.isInteger(seed) && seed >= 0 && seed <= 2 ** 32 - 1 ? null : `--seed: ${JSON.stringify(String(seed))} is out of range 0..4294967295`;
+  if (Number.isInteger(seed) && seed >= 0 && seed <= 2 ** 32 - 1) return null;
+  return Number.isInteger(seed) && seed > 0 ? `--seed: ${seed} is out of range 0..4294967295` : `--seed: ${JSON.stringify(String(seed))} is not a whole number (0..4294967295)`;
 }
 
 /**
