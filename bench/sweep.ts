@@ -39,7 +39,7 @@ const dims = ['hosts.client.socket.TCP_KEEPIDLE=1..60', 'hosts.client.socket.TCP
 async function time(workers: number): Promise<{ s: number; cpu: number; hash: string; detected: number }> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await runSweep({ scenario: 'seed000-cable-pull', dims, sample: runs, sampleSeed: 1, workers });
+  const r = await runSweep({ scenario: 'seed000-cable-pull', dims, sample: runs, sampleSeed: 1, workers, maxRuns: runs });
   const s = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   const hash = createHash('sha256').update(JSON.stringify(r.rows)).digest('hex').slice(0, 12);

@@ -21,9 +21,10 @@ export const MAX_DURATION_US = 100 * 365.25 * 86_400_000_000;
 export const MAX_DURATION_TEXT = '100 years';
 
 /**
- * Programs that open a connection, in one scenario: Linux hands out ephemeral source ports
- * from net.ipv4.ip_local_port_range, 32768..60999 by default (28,232 ports), and each
- * connection needs its own (Documentation/networking/ip-sysctl.rst).
+ * Programs that open a connection from one host to one destination address and port: Linux
+ * hands out ephemeral source ports from net.ipv4.ip_local_port_range, 32768..60999 by default
+ * (28,232 ports, Documentation/networking/ip-sysctl.rst), unique per 4-tuple
+ * (__inet_hash_connect, net/ipv4/inet_hashtables.c).
  */
 export const EPHEMERAL_PORTS = 60_999 - 32_768 + 1;
 

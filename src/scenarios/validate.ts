@@ -96,8 +96,9 @@ export function validateScenario(raw: unknown): Validation {
     }
   });
   const proxies = sc.path.middleboxes.filter((m) => m.type === 'proxy').map((m) => m.name);
-  let connecting = 0;
-  let lastConnecting = -1;
+  // ephemeral ports are unique per 4-tuple (__inet_hash_connect checks the whole tuple), so
+  // the limit holds per client host, destination and destination port
+  const connecting = new Map<string, { n: number; last: number }>();
   sc.apps.forEach((a, i) => {
     if (!known(a.host)) problems.push(noHost(`apps.${i}.host`, a.host));
     if (a.stagger !== undefined && a.instances === undefined) problems.push(`apps.${i}.stagger: staggers the copies of a program; give \`instances\` too`);
@@ -106,18 +107,22 @@ export function validateScenario(raw: unknown): Validation {
     }
     const to = a.program && 'to' in a.program ? (a.program as { to: string }).to : undefined;
     if (to !== undefined && !known(to) && !proxies.includes(to)) problems.push(noHost(`apps.${i}.program.to`, to, proxies, proxies.length ? 'host or proxy' : 'host'));
-    const connects = to !== undefined ? 1 : a.steps.filter((s) => s.call === 'connect').length;
-    if (connects) {
-      connecting += connects * (a.instances ?? 1);
-      lastConnecting = i;
+    const port = a.program && 'port' in a.program ? String((a.program as { port?: unknown }).port) : '';
+    const targets = to !== undefined ? [`${to}|${port}`] : a.steps.flatMap((s) => (s.call === 'connect' ? [`${s.to}|${s.port}`] : []));
+    for (const t of targets) {
+      const k = `${a.host}|${t}`;
+      const c = connecting.get(k) ?? { n: 0, last: i };
+      connecting.set(k, { n: c.n + (a.instances ?? 1), last: i });
     }
     a.steps.forEach((s, j) => {
       if (s.call === 'connect' && !known(s.to) && !proxies.includes(s.to)) problems.push(noHost(`apps.${i}.steps.${j}.to`, s.to, proxies, proxies.length ? 'host or proxy' : 'host'));
       if (s.call === 'setsockopt') checkOpt(`apps.${i}.steps.${j}.value`, s.name, s.value, a.host);
     });
   });
-  if (connecting > EPHEMERAL_PORTS) {
-    problems.push(`apps.${lastConnecting}.instances: the programs open ${connecting} connections, more than the ${EPHEMERAL_PORTS} ephemeral ports of ip_local_port_range 32768..60999 (docs/limits.md)`);
+  for (const [k, c] of connecting) {
+    if (c.n <= EPHEMERAL_PORTS) continue;
+    const [host, to, port] = k.split('|');
+    problems.push(`apps.${c.last}.instances: the programs on ${host} open ${c.n} connections to ${to}${port ? ` port ${port}` : ''}, more than the ${EPHEMERAL_PORTS} ephemeral ports of ip_local_port_range 32768..60999 (docs/limits.md)`);
   }
   sc.faults.forEach((f, i) => {
     const h = f.type === 'icmp-unreachable' ? f.to : 'host' in f ? f.host : undefined;

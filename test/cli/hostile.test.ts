@@ -73,7 +73,7 @@ describe('issue 17 crashes: each is now one clear line, exit 2', () => {
   });
 
   it('7. instances: 28233 connecting copies are refused (28,232 ephemeral ports), not "no free ephemeral port"', async () => {
-    refused(await cli('run', 'seed000-cable-pull', '--set', 'apps.1.instances=28233'), 'error: seed000-cable-pull.yaml: apps.1.instances: the programs open 28233 connections, more than the 28232 ephemeral ports of ip_local_port_range 32768..60999 (docs/limits.md)');
+    refused(await cli('run', 'seed000-cable-pull', '--set', 'apps.1.instances=28233'), 'error: seed000-cable-pull.yaml: apps.1.instances: the programs on client open 28233 connections to server port 22345, more than the 28232 ephemeral ports of ip_local_port_range 32768..60999 (docs/limits.md)');
   });
 
   it('8-9. --seeds 0..4294967295 and --seeds 4294967295 are refused by count, not a RangeError or 1.7 GB', async () => {
