@@ -5,7 +5,8 @@
  * (`npm test` rebuilds first; `npm run build` by hand).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../sim/cli.ts';
@@ -51,6 +52,33 @@ describe('keepalive-lab as a process', () => {
     expect(code).toBe(0);
     expect(r.out).toBe(out);
     expect(r.out).toContain('server: recv() -> ETIMEDOUT [errno 110: Connection timed out]');
+  });
+
+  it('a big run (--summary, --stream) runs in a second Node with a 64 MB young generation: same output, same exit code', async () => {
+    for (const args of [['run', 'seed000-cable-pull', '--summary'], ['run', 'seed000-cable-pull', '--stream']]) {
+      const r = run(...args);
+      let out = '';
+      const code = await main(args, { stdout: (s) => void (out += s), stderr: () => undefined });
+      expect([r.code, code]).toEqual([0, 0]);
+      expect(r.out).toBe(out);
+    }
+    const bad = run('run', 'seed000-cable-pull', '--summary', '--seed', 'abc');
+    expect(bad).toEqual({ code: 2, out: '', err: 'error: --seed: "abc" is not a whole number (0..4294967295)\n' });
+    // which Node processes ran, with which flags: a preloaded hook (inherited by the inner
+    // Node with the parent's flags) appends each one's execArgv to a file
+    const dir = mkdtempSync(join(tmpdir(), 'kal-young-'));
+    const hook = join(dir, 'hook.mjs');
+    const log = join(dir, 'argv.jsonl');
+    writeFileSync(hook, `import { appendFileSync } from 'node:fs'; appendFileSync(${JSON.stringify(log)}, JSON.stringify(process.execArgv.filter((a) => a.startsWith('--max-semi'))) + '\\n');`);
+    const flags = (...args: string[]): string[] => {
+      rmSync(log, { force: true });
+      expect(spawnSync(process.execPath, ['--import', hook, BIN, ...args]).status).toBe(0);
+      return readFileSync(log, 'utf8').trim().split('\n');
+    };
+    expect(flags('run', 'seed000-cable-pull', '--summary')).toEqual(['[]', '["--max-semi-space-size=64"]']);
+    expect(flags('run', 'seed000-cable-pull')).toEqual(['[]']);
+    expect(flags('--version')).toEqual(['[]']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a user mistake: one line on stderr, exit 2, nothing on stdout', () => {
